@@ -1,0 +1,45 @@
+// Incremental frame reader: feed it socket chunks of any split; it hands every complete frame to the sink in
+// one synchronous pass, as a slice of the chunk (no copy unless a frame spans chunks).
+import { ConnectionError, ReplyCode } from './errors.js';
+import { FRAME_END } from './writer.js';
+
+export interface FrameSink {
+  /** A frame's payload is buf[start, end). */
+  onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void;
+}
+
+export class FrameReader {
+  private rest: Buffer | null = null;
+  /** Largest accepted frame, header and end byte included; 0 means no limit beyond the pre-tune minimum. */
+  frameMax = 4096;
+
+  constructor(private readonly sink: FrameSink) {}
+
+  /** Parses what it can; keeps the unfinished tail. Returns false once the sink asked to stop (paused). */
+  push(chunk: Buffer): void {
+    let buf = chunk;
+    if (this.rest) { buf = Buffer.concat([this.rest, chunk]); this.rest = null; }
+    let pos = 0;
+    const len = buf.length;
+    while (len - pos >= 7) {
+      const type = buf[pos]!;
+      const channel = buf.readUInt16BE(pos + 1);
+      const size = buf.readUInt32BE(pos + 3);
+      if (size + 8 > this.frameMax) {
+        throw new ConnectionError(ReplyCode.FrameError,
+          `frame size ${size + 8} larger than negotiated maximum ${this.frameMax}`);
+      }
+      if (len - pos < size + 8) break;
+      if (buf[pos + 7 + size] !== FRAME_END) {
+        throw new ConnectionError(ReplyCode.FrameError, `bad frame end marker ${buf[pos + 7 + size]} (expected ${FRAME_END})`);
+      }
+      const start = pos + 7;
+      pos = start + size + 1;
+      this.sink.onFrame(type, channel, buf, start, start + size);
+    }
+    if (pos < len) this.rest = pos === 0 ? buf : buf.subarray(pos);
+  }
+
+  /** Bytes held back waiting for the rest of a frame. */
+  get buffered(): number { return this.rest ? this.rest.length : 0; }
+}

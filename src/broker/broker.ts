@@ -1,0 +1,102 @@
+// The broker: metadata state (changed only through execute(command)), the run-time vhosts built from it,
+// users and permissions, and the defaults a fresh node starts with (vhost "/", guest, the amq.* exchanges).
+import { ChannelError, ReplyCode } from '../amqp/errors.js';
+import type { FieldTable } from '../amqp/table.js';
+import { checkPassword, hashPassword, HASHING_SHA256, permits, type PermissionKind } from './auth.js';
+import { apply, emptyState, permissionKey, type Change, type Command, type ExchangeDef, type MetaState, type UserDef } from './metadata.js';
+import type { Queue } from './queue.js';
+import { VirtualHost } from './vhost.js';
+
+export interface BrokerOptions {
+  nodeName: string;
+  defaultUser?: string;
+  defaultPass?: string;
+  defaultVhost?: string;
+  /** Users who may connect only from loopback addresses (RabbitMQ's loopback_users). */
+  loopbackUsers?: string[];
+  now?: () => number;
+}
+
+/** The exchanges every vhost has, as RabbitMQ creates them. */
+const STANDARD_EXCHANGES: [string, string][] = [
+  ['', 'direct'], ['amq.direct', 'direct'], ['amq.fanout', 'fanout'], ['amq.topic', 'topic'],
+  ['amq.headers', 'headers'], ['amq.match', 'headers'], ['amq.rabbitmq.trace', 'topic'],
+];
+
+export type ChangeListener = (c: Change) => void;
+
+export class Broker {
+  readonly meta: MetaState = emptyState();
+  readonly vhosts = new Map<string, VirtualHost>();
+  readonly loopbackUsers: Set<string>;
+  readonly nodeName: string;
+  readonly now: () => number;
+  private listeners: ChangeListener[] = [];
+  /** Queues removed, for channels to drop consumers (set by the server layer). */
+  onQueueRemoved: ((q: Queue) => void) | undefined;
+
+  constructor(opts: BrokerOptions) {
+    this.nodeName = opts.nodeName;
+    this.now = opts.now ?? Date.now;
+    this.loopbackUsers = new Set(opts.loopbackUsers ?? ['guest']);
+    const user = opts.defaultUser ?? 'guest', vhost = opts.defaultVhost ?? '/';
+    this.addVhost(vhost);
+    this.execute({ type: 'user.put', def: { name: user, passwordHash: hashPassword(opts.defaultPass ?? 'guest'), hashingAlgorithm: HASHING_SHA256, tags: ['administrator'] } });
+    this.execute({ type: 'permission.set', def: { user, vhost, configure: '.*', write: '.*', read: '.*' } });
+  }
+
+  onChange(l: ChangeListener): void { this.listeners.push(l); }
+
+  /** The only way metadata changes. Returns the primitive changes, which the run-time state has applied. */
+  execute(cmd: Command): Change[] {
+    const changes = apply(this.meta, cmd);
+    for (const c of changes) {
+      if (c.type === 'vhost.added') {
+        this.vhosts.set(c.def.name, new VirtualHost(c.def.name, {
+          now: this.now,
+          deleteQueue: (vh, name) => this.execute({ type: 'queue.delete', vhost: vh, name }),
+          onQueueRemoved: (q) => this.onQueueRemoved?.(q),
+        }));
+      } else if (c.type === 'vhost.removed') {
+        this.vhosts.delete(c.name);
+      } else if ('def' in c && 'vhost' in c.def) {
+        this.vhosts.get(c.def.vhost)?.applyChange(c);
+      }
+      for (const l of this.listeners) l(c);
+    }
+    return changes;
+  }
+
+  addVhost(name: string, description = ''): void {
+    this.execute({ type: 'vhost.add', def: { name, description, tags: [] } });
+    for (const [ex, type] of STANDARD_EXCHANGES) {
+      const def: ExchangeDef = { vhost: name, name: ex, type, durable: true, autoDelete: false, internal: ex === 'amq.rabbitmq.trace', args: {} };
+      this.execute({ type: 'exchange.declare', def });
+    }
+  }
+
+  user(name: string): UserDef | undefined { return this.meta.users.get(name); }
+
+  /** Checks a login; returns the user or undefined (never says which part was wrong). */
+  authenticate(name: string, password: string): UserDef | undefined {
+    const u = this.meta.users.get(name);
+    if (!u || !u.passwordHash) return undefined;
+    return checkPassword(password, u.passwordHash, u.hashingAlgorithm) ? u : undefined;
+  }
+
+  canAccessVhost(user: string, vhost: string): boolean {
+    return this.meta.permissions.has(permissionKey(user, vhost));
+  }
+
+  /** Throws 403 ACCESS_REFUSED as RabbitMQ words it when `user` lacks `kind` on the resource. */
+  checkPermission(user: string, vhost: string, kind: PermissionKind, resourceKind: 'queue' | 'exchange', name: string): void {
+    const perm = this.meta.permissions.get(permissionKey(user, vhost));
+    const resName = resourceKind === 'exchange' && name === '' ? 'amq.default' : name;
+    if (!permits(perm, kind, resName)) {
+      throw new ChannelError(ReplyCode.AccessRefused,
+        `access to ${resourceKind} '${resName}' in vhost '${vhost}' refused for user '${user}'`);
+    }
+  }
+
+  queueArgs(args: FieldTable): FieldTable { return args; }
+}

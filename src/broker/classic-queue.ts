@@ -1,0 +1,245 @@
+// Classic queue: ready messages in memory (ReadyList), consumers served by priority then round-robin,
+// TTL expiry at the head with a timer, max-length overflow, dead-lettering, single active consumer, x-expires.
+import type { FieldTable } from '../amqp/table.js';
+import type { Message } from './message.js';
+import { ReadyList } from './ready-list.js';
+import type { Entry, PublishResult, Queue, QueueConsumer, QueueDecl, QueueHost } from './queue.js';
+
+type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
+}
+
+export class ClassicQueue implements Queue {
+  readonly type = 'classic';
+  vhost: string; name: string; durable: boolean; autoDelete: boolean; owner: string | undefined; args: FieldTable;
+
+  private ready: ReadyList;
+  private consumers: QueueConsumer[] = [];
+  private rr = 0;
+  private nextSeq = 1;
+  private hadConsumer = false;
+  private draining = false;
+  private redrain = false;
+  private ttlTimer: NodeJS.Timeout | undefined;
+  private ttlTimerAt = 0;
+  private expiresTimer: NodeJS.Timeout | undefined;
+  private deleted = false;
+  /** Messages delivered and not yet settled. */
+  unackedCount = 0;
+
+  // effective settings (arguments now; policies merge in with issue 3)
+  messageTtl: number | undefined;
+  expires: number | undefined;
+  maxLength: number | undefined;
+  maxLengthBytes: number | undefined;
+  overflow: Overflow = 'drop-head';
+  dlx: string | undefined;
+  dlrk: string | undefined;
+  singleActive = false;
+
+  constructor(decl: QueueDecl, private readonly host: QueueHost) {
+    this.vhost = decl.vhost; this.name = decl.name; this.durable = decl.durable; this.autoDelete = decl.autoDelete;
+    this.owner = decl.owner; this.args = decl.args;
+    this.ready = new ReadyList(Math.min(255, Math.max(0, num(decl.args['x-max-priority']) ?? 0)));
+    this.reconfigure();
+    this.touch();
+  }
+
+  reconfigure(): void {
+    const a = this.args;
+    this.messageTtl = num(a['x-message-ttl']);
+    this.expires = num(a['x-expires']);
+    this.maxLength = num(a['x-max-length']);
+    this.maxLengthBytes = num(a['x-max-length-bytes']);
+    this.overflow = (typeof a['x-overflow'] === 'string' ? a['x-overflow'] : 'drop-head') as Overflow;
+    this.dlx = typeof a['x-dead-letter-exchange'] === 'string' ? a['x-dead-letter-exchange'] : undefined;
+    this.dlrk = typeof a['x-dead-letter-routing-key'] === 'string' ? a['x-dead-letter-routing-key'] : undefined;
+    this.singleActive = a['x-single-active-consumer'] === true;
+  }
+
+  get messageCount(): number { return this.ready.length; }
+  get consumerCount(): number { return this.consumers.length; }
+  hasConsumers(): boolean { return this.consumers.length > 0; }
+
+  private expiryFor(msg: Message, now: number): number {
+    const t = msg.ttl === undefined ? this.messageTtl : this.messageTtl === undefined ? msg.ttl : Math.min(msg.ttl, this.messageTtl);
+    return t === undefined ? 0 : now + t;
+  }
+
+  private overLimit(extraCount: number, extraBytes: number): boolean {
+    return (this.maxLength !== undefined && this.ready.length + extraCount > this.maxLength) ||
+      (this.maxLengthBytes !== undefined && this.ready.bytes + extraBytes > this.maxLengthBytes);
+  }
+
+  publish(msg: Message): PublishResult {
+    const now = this.host.now();
+    const entry: Entry = { msg, seq: this.nextSeq++, redelivered: false, expiresAt: this.expiryFor(msg, now) };
+    if (this.overflow !== 'drop-head' && this.overLimit(1, msg.body.length)) {
+      if (this.overflow === 'reject-publish-dlx') this.host.deadLetter(this, [entry], 'maxlen');
+      return 'rejected';
+    }
+    // TTL 0: deliverable now or never (RabbitMQ's replacement for `immediate`).
+    if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+      if (this.ready.length === 0 && this.deliverNow(entry)) return 'ok';
+      this.host.deadLetter(this, [entry], 'expired');
+      return 'ok';
+    }
+    this.ready.push(entry);
+    if (this.overflow === 'drop-head') {
+      while (this.overLimit(0, 0) && this.ready.length > 0) {
+        const dropped = this.ready.shiftOldest()!;
+        this.host.deadLetter(this, [dropped], 'maxlen');
+      }
+    }
+    this.drain();
+    if (entry.expiresAt && this.ready.length) this.scheduleExpiry();
+    return 'ok';
+  }
+
+  /** Hands an entry straight to a consumer with credit, bypassing the ready list. */
+  private deliverNow(entry: Entry): boolean {
+    const c = this.pickConsumer();
+    if (!c) return false;
+    if (!c.noAck) this.unackedCount++;
+    c.deliver(this, entry);
+    return true;
+  }
+
+  private pickConsumer(): QueueConsumer | undefined {
+    const cs = this.consumers;
+    const n = cs.length;
+    if (n === 0) return undefined;
+    if (this.singleActive) { const c = cs[0]!; return c.canTake() ? c : undefined; }
+    // Consumers are kept sorted by priority (highest first); round-robin within the best group with credit.
+    let i = 0;
+    while (i < n) {
+      const p = cs[i]!.priority;
+      let j = i;
+      while (j < n && cs[j]!.priority === p) j++;
+      const size = j - i;
+      for (let k = 0; k < size; k++) {
+        const idx = i + ((this.rr + k) % size);
+        const c = cs[idx]!;
+        if (c.canTake()) { this.rr = (idx - i + 1) % size; return c; }
+      }
+      i = j;
+    }
+    return undefined;
+  }
+
+  drain(): void {
+    if (this.draining) { this.redrain = true; return; }
+    this.draining = true;
+    try {
+      do {
+        this.redrain = false;
+        this.expireNow();
+        while (this.ready.length > 0) {
+          const c = this.pickConsumer();
+          if (!c) break;
+          const e = this.ready.shift()!;
+          if (!c.noAck) this.unackedCount++;
+          c.deliver(this, e);
+        }
+      } while (this.redrain);
+    } finally { this.draining = false; }
+  }
+
+  get(): Entry | undefined {
+    this.touch();
+    this.expireNow();
+    const e = this.ready.shift();
+    return e;
+  }
+
+  /** For basic.get with ack: the entry counts as unacked until settled. */
+  markUnacked(): void { this.unackedCount++; }
+
+  settle(entries: Entry[]): void { this.unackedCount -= entries.length; }
+
+  requeue(entries: Entry[]): void {
+    this.unackedCount -= entries.length;
+    if (this.deleted) return;
+    for (const e of entries) { e.redelivered = true; this.ready.requeue(e); }
+    this.drain();
+    this.scheduleExpiry();
+  }
+
+  discard(entries: Entry[]): void {
+    this.unackedCount -= entries.length;
+    if (this.deleted) return;
+    this.host.deadLetter(this, entries, 'rejected');
+  }
+
+  addConsumer(c: QueueConsumer): void {
+    this.hadConsumer = true;
+    let i = 0;
+    while (i < this.consumers.length && this.consumers[i]!.priority >= c.priority) i++;
+    if (this.singleActive) i = this.consumers.length;
+    this.consumers.splice(i, 0, c);
+    this.touch();
+    this.drain();
+  }
+
+  removeConsumer(c: QueueConsumer): void {
+    const i = this.consumers.indexOf(c);
+    if (i < 0) return;
+    this.consumers.splice(i, 1);
+    if (this.consumers.length === 0) {
+      if (this.autoDelete && this.hadConsumer) { this.host.requestDelete(this, 'auto-delete'); return; }
+      this.touch();
+    } else this.drain();
+  }
+
+  touch(): void {
+    if (this.expires === undefined || this.deleted) return;
+    clearTimeout(this.expiresTimer);
+    if (this.consumers.length > 0) return;
+    this.expiresTimer = setTimeout(() => {
+      if (this.consumers.length === 0) this.host.requestDelete(this, 'expired');
+    }, this.expires);
+    this.expiresTimer.unref?.();
+  }
+
+  private expireNow(): void {
+    if (this.ready.length === 0) return;
+    const now = this.host.now();
+    this.ready.expireHeads(now, (e) => this.host.deadLetter(this, [e], 'expired'));
+  }
+
+  private scheduleExpiry(): void {
+    let next = 0;
+    for (const h of this.ready.headExpiries()) if (!next || h.expiresAt < next) next = h.expiresAt;
+    if (!next || (this.ttlTimer && this.ttlTimerAt <= next)) return;
+    clearTimeout(this.ttlTimer);
+    this.ttlTimerAt = next;
+    this.ttlTimer = setTimeout(() => {
+      this.ttlTimer = undefined;
+      this.ttlTimerAt = 0;
+      this.expireNow();
+      this.drain();
+      this.scheduleExpiry();
+    }, Math.max(0, next - this.host.now()) + 1);
+    this.ttlTimer.unref?.();
+  }
+
+  purge(): number {
+    const n = this.ready.length;
+    this.ready.clear();
+    return n;
+  }
+
+  destroy(): number {
+    this.deleted = true;
+    clearTimeout(this.ttlTimer);
+    clearTimeout(this.expiresTimer);
+    const n = this.ready.length;
+    this.ready.clear();
+    const cs = this.consumers;
+    this.consumers = [];
+    for (const c of cs) c.cancelledByQueue(this);
+    return n;
+  }
+}

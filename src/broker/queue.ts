@@ -1,0 +1,72 @@
+// The one queue interface channels, routing and management use, whatever the queue type; and the records
+// queues and consumers exchange. Implementations: classic (classic-queue.ts); mirrored and quorum later.
+import type { FieldTable } from '../amqp/table.js';
+import type { Message } from './message.js';
+
+/** A message inside a queue. seq orders the queue; requeued entries return to their seq position. */
+export interface Entry {
+  msg: Message;
+  seq: number;
+  redelivered: boolean;
+  /** Absolute expiry in ms (clock time), 0 = never. */
+  expiresAt: number;
+}
+
+/** A consumer as a queue sees it; implemented by the channel. */
+export interface QueueConsumer {
+  readonly tag: string;
+  readonly priority: number;
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  /** Whether prefetch allows one more delivery now. */
+  canTake(): boolean;
+  deliver(queue: Queue, entry: Entry): void;
+  /** The queue went away (deleted): the consumer is gone; notify the client if it supports it. */
+  cancelledByQueue(queue: Queue): void;
+}
+
+export interface QueueDecl {
+  vhost: string;
+  name: string;
+  durable: boolean;
+  autoDelete: boolean;
+  /** Owning connection id for exclusive queues. */
+  owner: string | undefined;
+  args: FieldTable;
+}
+
+export type PublishResult = 'ok' | 'rejected';
+
+export interface Queue extends QueueDecl {
+  readonly type: string;
+  readonly messageCount: number;
+  readonly consumerCount: number;
+  publish(msg: Message): PublishResult;
+  get(): Entry | undefined;
+  /** Settled by the client (ack), or delivered with no-ack. */
+  settle(entries: Entry[]): void;
+  requeue(entries: Entry[]): void;
+  /** Rejected without requeue: dead-letter ('rejected') or drop. */
+  discard(entries: Entry[]): void;
+  addConsumer(c: QueueConsumer): void;
+  removeConsumer(c: QueueConsumer): void;
+  hasConsumers(): boolean;
+  /** A consumer got credit back (acks, qos): deliver what is ready. */
+  drain(): void;
+  /** Declared, consumed from or polled: resets the x-expires lease. */
+  touch(): void;
+  purge(): number;
+  /** Removes the queue's state and cancels its consumers; returns the number of messages dropped. */
+  destroy(): number;
+  /** Policy or arguments changed: recompute effective settings. */
+  reconfigure(): void;
+}
+
+/** What a queue needs from its vhost. */
+export interface QueueHost {
+  now(): number;
+  /** Routes a dead-lettered message; the host drops it if the exchange is missing. */
+  deadLetter(from: Queue, entries: Entry[], reason: 'rejected' | 'expired' | 'maxlen'): void;
+  /** The queue asks to be deleted (auto-delete after the last consumer, or x-expires). */
+  requestDelete(q: Queue, why: 'auto-delete' | 'expired'): void;
+}

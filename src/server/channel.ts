@@ -1,0 +1,472 @@
+// One AMQP channel: method handling, publish assembly (method, header, body), consumers and the unacked map,
+// prefetch, publisher confirms and transactions. Errors are thrown as ChannelError/ConnectionError; the
+// connection turns them into channel.close / connection.close.
+import { randomBytes } from 'node:crypto';
+import { ChannelError, ConnectionError, ReplyCode } from '../amqp/errors.js';
+import { Reader } from '../amqp/reader.js';
+import { M, type Method } from '../amqp/spec.generated.js';
+import { decodePropsRaw, makeMessage, withProps, type Message } from '../broker/message.js';
+import * as ops from '../broker/ops.js';
+import type { Entry, Queue } from '../broker/queue.js';
+import type { ClassicQueue } from '../broker/classic-queue.js';
+import type { Exchange } from '../broker/vhost.js';
+import { Consumer } from './consumer.js';
+import type { Connection } from './connection.js';
+
+interface Unacked { queue: Queue; entry: Entry; consumer: Consumer | undefined }
+type TxAck = { requeue: boolean | undefined; items: Unacked[]; tags: number[] };
+
+export const REPLY_TO = 'amq.rabbitmq.reply-to';
+
+export class Channel {
+  closing = false;
+  /** Content assembly: the publish awaiting its header and body. */
+  private publishing: { exchange: string; routingKey: string; mandatory: boolean } | undefined;
+  private propsRaw: Buffer | undefined;
+  private bodySize = 0;
+  private bodyParts: Buffer[] = [];
+  private bodyReceived = 0;
+
+  readonly consumers = new Map<string, Consumer>();
+  private readonly unacked = new Map<number, Unacked>();
+  private nextTag = 1;
+  unackedCount = 0;
+  prefetch = 0;
+  globalPrefetch = 0;
+  private lastQueue = '';
+
+  private confirm = false;
+  private publishSeq = 0;
+  private ackUpTo = 0;
+  private confirmed = 0;
+
+  private tx = false;
+  private txPublishes: { ex: Exchange; msg: Message; mandatory: boolean }[] = [];
+  private txAcks: TxAck[] = [];
+
+  /** Direct reply-to: this channel's pseudo-consumer tag and routing token. */
+  replyConsumer: string | undefined;
+  readonly replyToken = `${randomBytes(12).toString('base64url')}`;
+
+  private readonly routed = new Set<Queue>();
+
+  constructor(readonly conn: Connection, readonly id: number) {}
+
+  get ctx(): ops.OpContext { return this.conn.ctx!; }
+
+  canDeliver(): boolean { return !this.closing && this.conn.canWrite(); }
+
+  // ---- frames ----
+
+  onMethod(m: Method): void {
+    if (this.publishing) throw new ConnectionError(ReplyCode.UnexpectedFrame, `expected content header for class 60, got non content header frame instead`);
+    switch (m.id) {
+      case M.BasicPublish: {
+        if (m.immediate) throw new ConnectionError(ReplyCode.NotImplemented, 'immediate=true');
+        this.publishing = { exchange: m.exchange, routingKey: m.routingKey, mandatory: m.mandatory };
+        return;
+      }
+      case M.BasicAck: return this.ack(m.deliveryTag, m.multiple);
+      case M.BasicNack: return this.reject(m.deliveryTag, m.multiple, m.requeue);
+      case M.BasicReject: return this.reject(m.deliveryTag, false, m.requeue);
+      case M.BasicConsume: return this.consume(m.queue, m.consumerTag, m.noAck, m.exclusive, m.noWait, m.arguments);
+      case M.BasicCancel: return this.cancel(m.consumerTag, m.noWait);
+      case M.BasicGet: return this.get(m.queue, m.noAck);
+      case M.BasicQos: {
+        if (m.prefetchSize !== 0) throw new ConnectionError(ReplyCode.NotImplemented, `prefetch_size!=0 (${m.prefetchSize})`);
+        if (m.global) this.globalPrefetch = m.prefetchCount; else this.prefetch = m.prefetchCount;
+        this.conn.send(this.id, { id: M.BasicQosOk });
+        this.drainQueues();
+        return;
+      }
+      case M.BasicRecover: case M.BasicRecoverAsync: {
+        if (!m.requeue) throw new ConnectionError(ReplyCode.NotImplemented, 'requeue=false');
+        this.requeueAll();
+        if (m.id === M.BasicRecover) this.conn.send(this.id, { id: M.BasicRecoverOk });
+        return;
+      }
+      case M.ExchangeDeclare: {
+        ops.declareExchange(this.ctx, { name: m.exchange, type: m.type, passive: m.passive, durable: m.durable,
+          autoDelete: m.autoDelete, internal: m.internal, args: m.arguments });
+        if (!m.noWait) this.conn.send(this.id, { id: M.ExchangeDeclareOk });
+        return;
+      }
+      case M.ExchangeDelete: {
+        ops.deleteExchange(this.ctx, m.exchange, m.ifUnused);
+        if (!m.noWait) this.conn.send(this.id, { id: M.ExchangeDeleteOk });
+        return;
+      }
+      case M.ExchangeBind: case M.ExchangeUnbind: {
+        const req = { destination: m.destination, destinationKind: 'exchange' as const, source: m.source, routingKey: m.routingKey, args: m.arguments };
+        if (m.id === M.ExchangeBind) ops.bind(this.ctx, req); else ops.unbind(this.ctx, req);
+        if (!m.noWait) this.conn.send(this.id, { id: m.id === M.ExchangeBind ? M.ExchangeBindOk : M.ExchangeUnbindOk });
+        return;
+      }
+      case M.QueueDeclare: {
+        const ok = ops.declareQueue(this.ctx, { name: m.queue, passive: m.passive, durable: m.durable,
+          exclusive: m.exclusive, autoDelete: m.autoDelete, args: m.arguments });
+        this.lastQueue = ok.name;
+        if (!m.noWait) this.conn.send(this.id, { id: M.QueueDeclareOk, queue: ok.name, messageCount: ok.messageCount, consumerCount: ok.consumerCount });
+        return;
+      }
+      case M.QueueBind: case M.QueueUnbind: {
+        const req = { destination: this.queueName(m.queue), destinationKind: 'queue' as const, source: m.exchange, routingKey: m.routingKey, args: m.arguments };
+        if (m.id === M.QueueBind) { ops.bind(this.ctx, req); if (!m.noWait) this.conn.send(this.id, { id: M.QueueBindOk }); }
+        else { ops.unbind(this.ctx, req); this.conn.send(this.id, { id: M.QueueUnbindOk }); }
+        return;
+      }
+      case M.QueuePurge: {
+        const n = ops.purgeQueue(this.ctx, this.queueName(m.queue));
+        if (!m.noWait) this.conn.send(this.id, { id: M.QueuePurgeOk, messageCount: n });
+        return;
+      }
+      case M.QueueDelete: {
+        const n = ops.deleteQueue(this.ctx, { name: this.queueName(m.queue), ifUnused: m.ifUnused, ifEmpty: m.ifEmpty });
+        if (!m.noWait) this.conn.send(this.id, { id: M.QueueDeleteOk, messageCount: n });
+        return;
+      }
+      case M.ChannelFlow: {
+        if (!m.active) throw new ConnectionError(ReplyCode.NotImplemented, 'active=false');
+        this.conn.send(this.id, { id: M.ChannelFlowOk, active: true });
+        return;
+      }
+      case M.ChannelFlowOk: return;
+      case M.ConfirmSelect: {
+        if (this.tx) throw new ChannelError(ReplyCode.PreconditionFailed, 'cannot switch from tx to confirm mode');
+        this.confirm = true;
+        if (!m.nowait) this.conn.send(this.id, { id: M.ConfirmSelectOk });
+        return;
+      }
+      case M.TxSelect: {
+        if (this.confirm) throw new ChannelError(ReplyCode.PreconditionFailed, 'cannot switch from confirm to tx mode');
+        this.tx = true;
+        this.conn.send(this.id, { id: M.TxSelectOk });
+        return;
+      }
+      case M.TxCommit: return this.commit();
+      case M.TxRollback: return this.rollback();
+      default:
+        throw new ConnectionError(ReplyCode.CommandInvalid, `unexpected method in channel context`);
+    }
+  }
+
+  onHeader(buf: Buffer, start: number, end: number): void {
+    if (!this.publishing || this.propsRaw) {
+      throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead');
+    }
+    const r = new Reader(buf, start, end);
+    const classId = r.u16();
+    r.u16(); // weight
+    const size = r.u64();
+    if (classId !== 60) throw new ConnectionError(ReplyCode.FrameError, `content header for class ${classId}, expected 60`);
+    const max = this.conn.server.maxMessageSize;
+    if (size > max) {
+      this.publishing = undefined;
+      throw new ChannelError(ReplyCode.PreconditionFailed, `message size ${size} is larger than configured max size ${max}`);
+    }
+    this.propsRaw = buf.subarray(r.pos, end);
+    this.bodySize = size;
+    this.bodyReceived = 0;
+    if (size === 0) this.finishPublish();
+  }
+
+  onBody(buf: Buffer, start: number, end: number): void {
+    if (!this.propsRaw) throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead');
+    const n = end - start;
+    this.bodyReceived += n;
+    if (this.bodyReceived > this.bodySize) {
+      throw new ConnectionError(ReplyCode.FrameError, `body size exceeds the ${this.bodySize} bytes declared in the content header`);
+    }
+    this.bodyParts.push(buf.subarray(start, end));
+    if (this.bodyReceived === this.bodySize) this.finishPublish();
+  }
+
+  // ---- publish ----
+
+  private finishPublish(): void {
+    const p = this.publishing!, raw = this.propsRaw!;
+    const body = this.bodyParts.length === 1 ? this.bodyParts[0]! : Buffer.concat(this.bodyParts, this.bodySize);
+    this.publishing = undefined; this.propsRaw = undefined; this.bodyParts = [];
+    const props = decodePropsRaw(raw);
+    const ctx = this.ctx;
+    ctx.broker.checkPermission(ctx.user, ctx.vhost.name, 'write', 'exchange', p.exchange);
+    const ex = ops.lookupExchange(ctx, p.exchange);
+    if (ex.def.internal) throw new ChannelError(ReplyCode.AccessRefused, `cannot publish to internal exchange '${p.exchange}' in vhost '${ctx.vhost.name}'`);
+    if (props.userId !== undefined && props.userId !== ctx.user) {
+      throw new ChannelError(ReplyCode.PreconditionFailed, `user_id property set to '${props.userId}' but authenticated user was '${ctx.user}'`);
+    }
+    if (props.expiration !== undefined && !/^\d+$/.test(props.expiration)) {
+      throw new ChannelError(ReplyCode.PreconditionFailed, `invalid expiration '${props.expiration}': {error,no_integer}`);
+    }
+    let msg = makeMessage(p.exchange, p.routingKey, raw, props, body);
+    if (props.replyTo === REPLY_TO) {
+      if (!this.replyConsumer) throw new ChannelError(ReplyCode.PreconditionFailed, 'fast reply consumer does not exist');
+      msg = withProps(msg, { ...props, replyTo: `${REPLY_TO}.${this.replyToken}` });
+    }
+    const seq = this.confirm ? ++this.publishSeq : 0;
+    if (this.tx) { this.txPublishes.push({ ex, msg, mandatory: p.mandatory }); return; }
+    this.route(ex, msg, p.mandatory, seq);
+  }
+
+  private route(ex: Exchange, msg: Message, mandatory: boolean, seq: number): void {
+    const conn = this.conn;
+    if (ex.def.name === '' && msg.routingKey.startsWith(`${REPLY_TO}.`)) {
+      const ok = conn.server.deliverReply(msg.routingKey.slice(REPLY_TO.length + 1), msg);
+      if (!ok && mandatory) conn.sendReturn(this.id, ReplyCode.NoRoute, 'NO_ROUTE', msg);
+      if (seq) this.confirmOk(seq);
+      return;
+    }
+    const out = this.routed;
+    out.clear();
+    this.ctx.vhost.route(ex, msg, out);
+    if (out.size === 0) {
+      if (mandatory) conn.sendReturn(this.id, ReplyCode.NoRoute, 'NO_ROUTE', msg);
+      if (seq) this.confirmOk(seq);
+      return;
+    }
+    const headers = msg.props.headers;
+    if (headers && headers.BCC !== undefined) {
+      const h = { ...headers };
+      delete h.BCC;
+      msg = withProps(msg, { ...msg.props, headers: h });
+    }
+    let rejected = false;
+    for (const q of out) if (q.publish(msg) === 'rejected') rejected = true;
+    out.clear();
+    if (seq) { if (rejected) this.confirmNack(seq); else this.confirmOk(seq); }
+  }
+
+  private confirmOk(seq: number): void {
+    this.ackUpTo = seq;
+    this.conn.markDirty(this);
+  }
+
+  private confirmNack(seq: number): void {
+    this.ackUpTo = seq - 1;
+    this.flushConfirms();
+    this.conn.send(this.id, { id: M.BasicNack, deliveryTag: seq, multiple: false, requeue: false });
+    this.confirmed = this.ackUpTo = seq;
+  }
+
+  /** Sends one ack covering every publish settled since the last flush (called once per event-loop turn). */
+  flushConfirms(): void {
+    if (this.ackUpTo <= this.confirmed || this.closing) return;
+    const multiple = this.ackUpTo - this.confirmed > 1;
+    this.conn.send(this.id, { id: M.BasicAck, deliveryTag: this.ackUpTo, multiple });
+    this.confirmed = this.ackUpTo;
+  }
+
+  // ---- consume / deliver ----
+
+  private queueName(name: string): string {
+    if (name !== '') return name;
+    if (this.lastQueue === '') throw new ChannelError(ReplyCode.NotFound, 'no previously declared queue');
+    return this.lastQueue;
+  }
+
+  private consume(queueName: string, tag: string, noAck: boolean, exclusive: boolean, noWait: boolean, args: Record<string, unknown>): void {
+    if (tag === '') tag = `amq.ctag-${randomBytes(16).toString('base64url').slice(0, 22)}`;
+    if (this.consumers.has(tag) || tag === this.replyConsumer) throw new ConnectionError(ReplyCode.NotAllowed, `attempt to reuse consumer tag '${tag}'`);
+    if (queueName === REPLY_TO) {
+      if (!noAck) throw new ChannelError(ReplyCode.PreconditionFailed, 'reply consumer cannot acknowledge');
+      if (this.replyConsumer) throw new ChannelError(ReplyCode.PreconditionFailed, 'reply consumer already set');
+      this.replyConsumer = tag;
+      this.conn.server.replyChannels.set(this.replyToken, this);
+      if (!noWait) this.conn.send(this.id, { id: M.BasicConsumeOk, consumerTag: tag });
+      return;
+    }
+    const ctx = this.ctx;
+    const name = this.queueName(queueName);
+    const q = ops.lookupQueue(ctx, name);
+    ops.checkExclusive(ctx, q);
+    ctx.broker.checkPermission(ctx.user, ctx.vhost.name, 'read', 'queue', name);
+    if (q.hasConsumers() && (exclusive || (q as ClassicQueue & { hasExclusiveConsumer?: boolean }).hasExclusiveConsumer)) {
+      throw new ChannelError(ReplyCode.AccessRefused, `queue '${name}' in vhost '${ctx.vhost.name}' in exclusive use`);
+    }
+    const prio = args['x-priority'];
+    const priority = typeof prio === 'number' ? prio : 0;
+    const c = new Consumer(this, tag, q, noAck, exclusive, priority, this.prefetch);
+    this.consumers.set(tag, c);
+    if (exclusive) (q as ClassicQueue & { hasExclusiveConsumer?: boolean }).hasExclusiveConsumer = true;
+    if (!noWait) this.conn.send(this.id, { id: M.BasicConsumeOk, consumerTag: tag });
+    q.addConsumer(c);
+  }
+
+  private cancel(tag: string, noWait: boolean): void {
+    if (tag === this.replyConsumer) {
+      this.replyConsumer = undefined;
+      this.conn.server.replyChannels.delete(this.replyToken);
+    }
+    const c = this.consumers.get(tag);
+    if (c) this.removeConsumer(c);
+    if (!noWait) this.conn.send(this.id, { id: M.BasicCancelOk, consumerTag: tag });
+  }
+
+  private removeConsumer(c: Consumer): void {
+    this.consumers.delete(c.tag);
+    if (c.exclusive) (c.queue as ClassicQueue & { hasExclusiveConsumer?: boolean }).hasExclusiveConsumer = false;
+    c.queue.removeConsumer(c);
+  }
+
+  consumerCancelledByQueue(c: Consumer): void {
+    if (!this.consumers.delete(c.tag)) return;
+    if (this.conn.capabilities.consumerCancelNotify && !this.closing) {
+      this.conn.send(this.id, { id: M.BasicCancel, consumerTag: c.tag, noWait: true });
+    }
+  }
+
+  deliver(c: Consumer, queue: Queue, entry: Entry): void {
+    const tag = this.nextTag++;
+    if (!c.noAck) {
+      this.unacked.set(tag, { queue, entry, consumer: c });
+      c.unacked++;
+      this.unackedCount++;
+    }
+    this.conn.sendDeliver(this.id, c.tag, tag, entry.redelivered, entry.msg);
+  }
+
+  /** Direct reply-to: a reply addressed to this channel. */
+  deliverReply(msg: Message): void {
+    this.conn.sendDeliver(this.id, this.replyConsumer!, this.nextTag++, false, msg);
+  }
+
+  private get(queueName: string, noAck: boolean): void {
+    const ctx = this.ctx;
+    const name = this.queueName(queueName);
+    const q = ops.lookupQueue(ctx, name);
+    ops.checkExclusive(ctx, q);
+    ctx.broker.checkPermission(ctx.user, ctx.vhost.name, 'read', 'queue', name);
+    const e = q.get();
+    if (!e) { this.conn.send(this.id, { id: M.BasicGetEmpty, reserved1: '' }); return; }
+    const tag = this.nextTag++;
+    if (!noAck) {
+      (q as ClassicQueue).markUnacked();
+      this.unacked.set(tag, { queue: q, entry: e, consumer: undefined });
+      this.unackedCount++;
+    }
+    this.conn.sendGetOk(this.id, tag, e.redelivered, e.msg, q.messageCount);
+  }
+
+  // ---- settlement ----
+
+  /** Removes and returns the unacked records an ack/nack names; 406 for an unknown tag. */
+  private take(tag: number, multiple: boolean): Unacked[] {
+    const out: Unacked[] = [];
+    if (multiple) {
+      for (const [t, u] of this.unacked) {
+        if (tag !== 0 && t > tag) break;
+        out.push(u);
+        this.unacked.delete(t);
+      }
+      if (out.length === 0 && tag !== 0 && !this.unacked.has(tag)) {
+        throw new ChannelError(ReplyCode.PreconditionFailed, `unknown delivery tag ${tag}`);
+      }
+      return out;
+    }
+    const u = this.unacked.get(tag);
+    if (!u) throw new ChannelError(ReplyCode.PreconditionFailed, `unknown delivery tag ${tag}`);
+    this.unacked.delete(tag);
+    out.push(u);
+    return out;
+  }
+
+  private released(items: Unacked[]): void {
+    for (const u of items) {
+      this.unackedCount--;
+      if (u.consumer) u.consumer.unacked--;
+    }
+  }
+
+  private ack(tag: number, multiple: boolean): void {
+    const items = this.take(tag, multiple);
+    if (this.tx) { this.txAcks.push({ requeue: undefined, items, tags: [] }); return; }
+    this.settle(items, undefined);
+  }
+
+  private reject(tag: number, multiple: boolean, requeue: boolean): void {
+    const items = this.take(tag, multiple);
+    if (this.tx) { this.txAcks.push({ requeue, items, tags: [] }); return; }
+    this.settle(items, requeue);
+  }
+
+  /** requeue undefined = ack; true = requeue; false = discard (dead-letter). */
+  private settle(items: Unacked[], requeue: boolean | undefined): void {
+    this.released(items);
+    for (const [q, entries] of byQueue(items)) {
+      if (requeue === undefined) q.settle(entries);
+      else if (requeue) q.requeue(entries);
+      else q.discard(entries);
+    }
+    this.drainQueues();
+  }
+
+  private requeueAll(): void {
+    const items = [...this.unacked.values()];
+    this.unacked.clear();
+    this.settle(items, true);
+  }
+
+  /** Queues of this channel's consumers may deliver again (credit came back). */
+  drainQueues(): void {
+    if (this.consumers.size === 0) return;
+    const seen = new Set<Queue>();
+    for (const c of this.consumers.values()) {
+      if (seen.has(c.queue)) continue;
+      seen.add(c.queue);
+      c.queue.drain();
+    }
+  }
+
+  // ---- transactions ----
+
+  private commit(): void {
+    if (!this.tx) throw new ChannelError(ReplyCode.PreconditionFailed, 'channel is not transactional');
+    const pubs = this.txPublishes, acks = this.txAcks;
+    this.txPublishes = []; this.txAcks = [];
+    for (const p of pubs) this.route(p.ex, p.msg, p.mandatory, 0);
+    for (const a of acks) this.settle(a.items, a.requeue);
+    this.conn.send(this.id, { id: M.TxCommitOk });
+  }
+
+  private rollback(): void {
+    if (!this.tx) throw new ChannelError(ReplyCode.PreconditionFailed, 'channel is not transactional');
+    this.txPublishes = [];
+    // Acks in a rolled-back transaction are forgotten: the messages stay unacknowledged.
+    const restored: [number, Unacked][] = [];
+    for (const a of this.txAcks) for (const u of a.items) restored.push([0, u]);
+    this.txAcks = [];
+    if (restored.length) {
+      const all = [...this.unacked.entries()];
+      let t = -1;
+      for (const r of restored) r[0] = t--; // tags of restored entries are not reusable by the client anyway
+      this.unacked.clear();
+      for (const [k, v] of [...restored, ...all]) this.unacked.set(k, v);
+    }
+    this.conn.send(this.id, { id: M.TxRollbackOk });
+  }
+
+  // ---- shutdown ----
+
+  /** Channel closed (by either side) or its connection went away: requeue unacked, drop consumers. */
+  teardown(): void {
+    this.closing = true;
+    for (const c of [...this.consumers.values()]) this.removeConsumer(c);
+    if (this.replyConsumer) { this.conn.server.replyChannels.delete(this.replyToken); this.replyConsumer = undefined; }
+    for (const a of this.txAcks) for (const u of a.items) this.unacked.set(-1 - this.unacked.size, u);
+    this.txAcks = [];
+    const items = [...this.unacked.values()];
+    this.unacked.clear();
+    this.released(items);
+    for (const [q, entries] of byQueue(items)) q.requeue(entries);
+  }
+}
+
+function byQueue(items: Unacked[]): Map<Queue, Entry[]> {
+  const m = new Map<Queue, Entry[]>();
+  for (const u of items) {
+    let l = m.get(u.queue);
+    if (!l) { l = []; m.set(u.queue, l); }
+    l.push(u.entry);
+  }
+  return m;
+}

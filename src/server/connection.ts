@@ -1,0 +1,380 @@
+// One client connection: protocol header, start/tune/open handshake with PLAIN and AMQPLAIN, heartbeats both
+// ways, channel table, frame dispatch, and error handling: ChannelError closes the channel, ConnectionError
+// the connection, each with the class and method id of the method being handled. Writes are gathered and
+// flushed once per event-loop turn.
+import type { Socket } from 'node:net';
+import { ChannelError, ConnectionError, DecodeError, ReplyCode, replyText } from '../amqp/errors.js';
+import { FrameReader, type FrameSink } from '../amqp/frame-reader.js';
+import { Reader } from '../amqp/reader.js';
+import { decodeMethod, encodeMethod, M, type Method } from '../amqp/spec.generated.js';
+import { readTable, type FieldTable } from '../amqp/table.js';
+import { FrameType, Writer } from '../amqp/writer.js';
+import type { Message } from '../broker/message.js';
+import type { OpContext } from '../broker/ops.js';
+import { Channel } from './channel.js';
+import type { Server } from './server.js';
+
+const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+/** Flush early once this much is waiting, so one busy turn cannot build an unbounded batch. */
+const FLUSH_THRESHOLD = 256 * 1024;
+/** Stop delivering to a connection whose socket has this much unsent (slow consumer). */
+const WRITE_HIGH_WATER = 1024 * 1024;
+const CLOSE_TIMEOUT_MS = 3000;
+
+type State = 'header' | 'start' | 'tune' | 'open' | 'opened' | 'closing' | 'closed';
+
+export class Connection implements FrameSink {
+  state: State = 'header';
+  readonly reader = new FrameReader(this);
+  readonly writer = new Writer();
+  readonly channels = new Map<number, Channel>();
+  frameMax = 131072;
+  channelMax = 2047;
+  heartbeat = 0;
+  user = '';
+  ctx: OpContext | undefined;
+  clientProperties: FieldTable = {};
+  capabilities = { consumerCancelNotify: false, authFailureClose: false, connectionBlocked: false };
+  readonly connectedAt = Date.now();
+  private headerBuf: Buffer | null = null;
+  private flushQueued = false;
+  private dirty = new Set<Channel>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private receivedSinceTick = true;
+  private sentSinceTick = false;
+  private missedTicks = 0;
+  /** Method being handled, for the class/method ids of a close. */
+  private currentMethod = 0;
+
+  constructor(readonly server: Server, readonly socket: Socket, readonly id: number) {
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('drain', () => { for (const ch of this.channels.values()) ch.drainQueues(); });
+    socket.on('error', () => { /* reported through close */ });
+    socket.on('close', () => this.teardown());
+  }
+
+  get key(): string { return `${this.server.nodeName}/${this.id}`; }
+
+  get name(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort} -> ${this.socket.localAddress}:${this.socket.localPort}`;
+  }
+
+  canWrite(): boolean { return this.socket.writableLength < WRITE_HIGH_WATER && this.state === 'opened'; }
+
+  // ---- input ----
+
+  private onData(d: Buffer): void {
+    this.receivedSinceTick = true;
+    if (this.state === 'closed') return;
+    try {
+      if (this.state === 'header') {
+        d = this.headerBuf ? Buffer.concat([this.headerBuf, d]) : d;
+        if (d.length < 8) { this.headerBuf = d; return; }
+        this.headerBuf = null;
+        if (!d.subarray(0, 8).equals(PROTOCOL_HEADER)) {
+          this.socket.end(PROTOCOL_HEADER);
+          this.state = 'closed';
+          return;
+        }
+        this.state = 'start';
+        this.sendStart();
+        d = d.subarray(8);
+        if (d.length === 0) return;
+      }
+      this.reader.push(d);
+    } catch (e) {
+      this.fail(e);
+    }
+    this.scheduleFlush();
+  }
+
+  onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
+    if (this.state === 'closed') return;
+    try {
+      this.frame(type, channel, buf, start, end);
+    } catch (e) {
+      if (e instanceof ChannelError && channel !== 0 && this.channels.has(channel)) this.closeChannel(channel, e);
+      else throw e;
+    }
+  }
+
+  private frame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
+    if (type === FrameType.Heartbeat) {
+      if (channel !== 0) throw new ConnectionError(ReplyCode.FrameError, 'heartbeat frame on non-zero channel');
+      return;
+    }
+    if (type === FrameType.Method) {
+      const m = decodeMethod(new Reader(buf, start, end));
+      this.currentMethod = m.id;
+      if (channel === 0) return this.connectionMethod(m);
+      if (this.state !== 'opened') {
+        if (this.state === 'closing') return;
+        throw new ConnectionError(ReplyCode.ChannelError, `unexpected method on channel ${channel} before connection.open`);
+      }
+      return this.channelMethod(channel, m);
+    }
+    if (type === FrameType.Header || type === FrameType.Body) {
+      if (this.state === 'closing') return;
+      const ch = channel === 0 ? undefined : this.channels.get(channel);
+      if (!ch) throw new ConnectionError(ReplyCode.ChannelError, `unexpected content frame on channel ${channel}`);
+      if (ch.closing) return;
+      this.currentMethod = M.BasicPublish;
+      if (type === FrameType.Header) ch.onHeader(buf, start, end); else ch.onBody(buf, start, end);
+      return;
+    }
+    throw new ConnectionError(ReplyCode.FrameError, `unknown frame type ${type}`);
+  }
+
+  private channelMethod(n: number, m: Method): void {
+    const ch = this.channels.get(n);
+    if (m.id === M.ChannelOpen) {
+      if (ch) throw new ConnectionError(ReplyCode.ChannelError, `second 'channel.open' seen`);
+      if (n > this.channelMax) throw new ConnectionError(ReplyCode.NotAllowed, `channel number ${n} exceeds negotiated channel_max ${this.channelMax}`);
+      this.channels.set(n, new Channel(this, n));
+      this.send(n, { id: M.ChannelOpenOk, reserved1: '' });
+      return;
+    }
+    if (!ch) throw new ConnectionError(ReplyCode.ChannelError, `expected 'channel.open' on channel ${n}`);
+    if (m.id === M.ChannelClose) {
+      if (!ch.closing) ch.teardown();
+      this.channels.delete(n);
+      this.send(n, { id: M.ChannelCloseOk });
+      return;
+    }
+    if (m.id === M.ChannelCloseOk) {
+      if (ch.closing) this.channels.delete(n);
+      return;
+    }
+    if (ch.closing) return; // everything but close/close-ok is dropped after we closed the channel
+    ch.onMethod(m);
+  }
+
+  private connectionMethod(m: Method): void {
+    switch (m.id) {
+      case M.ConnectionStartOk: {
+        if (this.state !== 'start') break;
+        this.clientProperties = m.clientProperties;
+        const caps = m.clientProperties.capabilities;
+        if (caps && typeof caps === 'object' && !Array.isArray(caps) && !Buffer.isBuffer(caps)) {
+          const c = caps as FieldTable;
+          this.capabilities = {
+            consumerCancelNotify: c.consumer_cancel_notify === true,
+            authFailureClose: c.authentication_failure_close === true,
+            connectionBlocked: c['connection.blocked'] === true,
+          };
+        }
+        const creds = this.credentials(m.mechanism, m.response);
+        const user = creds && this.server.broker.authenticate(creds.user, creds.pass);
+        const loopbackOnly = user && this.server.broker.loopbackUsers.has(user.name) && !isLoopback(this.socket.remoteAddress);
+        if (!user || loopbackOnly) {
+          const text = `Login was refused using authentication mechanism ${m.mechanism}. For details see the broker logfile.`;
+          if (this.capabilities.authFailureClose) this.close(ReplyCode.AccessRefused, text);
+          else { this.state = 'closed'; this.socket.destroy(); }
+          return;
+        }
+        this.user = user.name;
+        this.state = 'tune';
+        this.send(0, { id: M.ConnectionTune, channelMax: this.server.channelMax, frameMax: this.server.frameMax, heartbeat: this.server.heartbeat });
+        return;
+      }
+      case M.ConnectionTuneOk: {
+        if (this.state !== 'tune') break;
+        const sf = this.server.frameMax, sc = this.server.channelMax;
+        if (m.frameMax !== 0 && m.frameMax < 4096) this.negotiationFailed('frame_max', m.frameMax, 'lower', 'minimum', 4096);
+        if (m.frameMax === 0 || m.frameMax > sf) this.negotiationFailed('frame_max', m.frameMax, 'higher', 'maximum', sf);
+        if (m.channelMax === 0 || m.channelMax > sc) this.negotiationFailed('channel_max', m.channelMax, 'higher', 'maximum', sc);
+        this.frameMax = m.frameMax;
+        this.reader.frameMax = m.frameMax;
+        this.channelMax = m.channelMax;
+        this.heartbeat = m.heartbeat;
+        this.state = 'open';
+        this.startHeartbeats();
+        return;
+      }
+      case M.ConnectionOpen: {
+        if (this.state !== 'open') break;
+        const vh = this.server.broker.vhosts.get(m.virtualHost);
+        if (!vh) throw new ConnectionError(ReplyCode.NotAllowed, `vhost ${m.virtualHost} not found`);
+        if (!this.server.broker.canAccessVhost(this.user, m.virtualHost)) {
+          throw new ConnectionError(ReplyCode.NotAllowed, `access to vhost '${m.virtualHost}' refused for user '${this.user}'`);
+        }
+        this.ctx = { broker: this.server.broker, user: this.user, vhost: vh, connKey: this.key };
+        this.state = 'opened';
+        this.send(0, { id: M.ConnectionOpenOk, reserved1: '' });
+        return;
+      }
+      case M.ConnectionClose: {
+        this.send(0, { id: M.ConnectionCloseOk });
+        this.flush();
+        this.state = 'closed';
+        this.socket.end();
+        this.teardown();
+        return;
+      }
+      case M.ConnectionCloseOk: {
+        if (this.state === 'closing') { this.state = 'closed'; this.socket.destroy(); }
+        return;
+      }
+      case M.ConnectionUpdateSecret: {
+        if (this.state !== 'opened') break;
+        if (!this.server.broker.authenticate(this.user, m.newSecret)) {
+          throw new ConnectionError(ReplyCode.NotAllowed, `Refused to update secret for user '${this.user}'`);
+        }
+        this.send(0, { id: M.ConnectionUpdateSecretOk });
+        return;
+      }
+      case M.ConnectionBlocked: case M.ConnectionUnblocked: return;
+      default: break;
+    }
+    if (this.state === 'closing') return;
+    throw new ConnectionError(ReplyCode.CommandInvalid, `unexpected method on channel 0 in state ${this.state}`);
+  }
+
+  private negotiationFailed(field: string, client: number, hl: string, mm: string, server: number): never {
+    throw new ConnectionError(ReplyCode.NotAllowed, `negotiated ${field} = ${client} is ${hl} than the ${mm} allowed value (${server})`);
+  }
+
+  private credentials(mechanism: string, response: string): { user: string; pass: string } | undefined {
+    if (mechanism === 'PLAIN') {
+      const parts = response.split('\0');
+      if (parts.length !== 3) return undefined;
+      return { user: parts[1]!, pass: parts[2]! };
+    }
+    if (mechanism === 'AMQPLAIN') {
+      const raw = Buffer.from(response, 'latin1');
+      try {
+        const t = readTable(raw, 0, raw.length);
+        return typeof t.LOGIN === 'string' && typeof t.PASSWORD === 'string' ? { user: t.LOGIN, pass: t.PASSWORD } : undefined;
+      } catch { return undefined; }
+    }
+    throw new ConnectionError(ReplyCode.CommandInvalid, `unknown authentication mechanism '${mechanism}'`);
+  }
+
+  private sendStart(): void {
+    this.send(0, { id: M.ConnectionStart, versionMajor: 0, versionMinor: 9, serverProperties: this.server.serverProperties(),
+      mechanisms: 'PLAIN AMQPLAIN', locales: 'en_US' });
+  }
+
+  // ---- heartbeats ----
+
+  private startHeartbeats(): void {
+    if (this.heartbeat === 0) return;
+    const tick = (this.heartbeat * 1000) / 2;
+    this.heartbeatTimer = setInterval(() => {
+      if (this.receivedSinceTick) { this.receivedSinceTick = false; this.missedTicks = 0; }
+      else if (++this.missedTicks >= 4) { // two heartbeat intervals with nothing received
+        this.server.log('warning', `closing connection ${this.name}: missed heartbeats from client, timeout: ${this.heartbeat}s`);
+        this.socket.destroy();
+        return;
+      }
+      if (!this.sentSinceTick) { this.writer.heartbeat(); this.flush(); }
+      this.sentSinceTick = false;
+    }, tick);
+    this.heartbeatTimer.unref();
+  }
+
+  // ---- output ----
+
+  send(channel: number, m: Method): void {
+    const w = this.writer;
+    w.beginFrame(FrameType.Method, channel);
+    encodeMethod(w, m);
+    w.endFrame();
+    this.scheduleFlush();
+  }
+
+  private content(channel: number, msg: Message): void {
+    const w = this.writer;
+    w.beginFrame(FrameType.Header, channel);
+    w.u16(60); w.u16(0); w.u64(msg.body.length);
+    w.bytes(msg.propsRaw);
+    w.endFrame();
+    if (msg.body.length) w.body(channel, msg.body, this.frameMax);
+    this.scheduleFlush();
+  }
+
+  sendDeliver(channel: number, consumerTag: string, deliveryTag: number, redelivered: boolean, msg: Message): void {
+    const w = this.writer;
+    w.beginFrame(FrameType.Method, channel);
+    w.u32(M.BasicDeliver);
+    w.shortstr(consumerTag); w.u64(deliveryTag); w.u8(redelivered ? 1 : 0);
+    w.shortstr(msg.exchange); w.shortstr(msg.routingKey);
+    w.endFrame();
+    this.content(channel, msg);
+  }
+
+  sendGetOk(channel: number, deliveryTag: number, redelivered: boolean, msg: Message, remaining: number): void {
+    this.send(channel, { id: M.BasicGetOk, deliveryTag, redelivered, exchange: msg.exchange, routingKey: msg.routingKey, messageCount: remaining });
+    this.content(channel, msg);
+  }
+
+  sendReturn(channel: number, code: number, text: string, msg: Message): void {
+    this.send(channel, { id: M.BasicReturn, replyCode: code, replyText: text, exchange: msg.exchange, routingKey: msg.routingKey });
+    this.content(channel, msg);
+  }
+
+  markDirty(ch: Channel): void { this.dirty.add(ch); this.scheduleFlush(); }
+
+  scheduleFlush(): void {
+    if (this.writer.pending >= FLUSH_THRESHOLD) { this.flush(); return; }
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => { this.flushQueued = false; this.flush(); });
+  }
+
+  flush(): void {
+    if (this.dirty.size) {
+      for (const ch of this.dirty) ch.flushConfirms();
+      this.dirty.clear();
+    }
+    const chunks = this.writer.take();
+    if (chunks.length === 0 || this.socket.destroyed) return;
+    this.sentSinceTick = true;
+    if (chunks.length === 1) { this.socket.write(chunks[0]!); return; }
+    this.socket.cork();
+    for (const c of chunks) this.socket.write(c);
+    this.socket.uncork();
+  }
+
+  // ---- closing ----
+
+  closeChannel(n: number, e: ChannelError): void {
+    const ch = this.channels.get(n)!;
+    const id = this.currentMethod;
+    ch.teardown();
+    this.send(n, { id: M.ChannelClose, replyCode: e.code, replyText: replyText(e.code, e.message), classId: id >>> 16, methodId: id & 0xffff });
+  }
+
+  /** Starts a server-initiated close: connection.close, then wait for close-ok (or time out). */
+  close(code: number, text: string, method = 0): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.send(0, { id: M.ConnectionClose, replyCode: code, replyText: replyText(code, text), classId: method >>> 16, methodId: method & 0xffff });
+    this.flush();
+    for (const ch of this.channels.values()) ch.teardown();
+    setTimeout(() => this.socket.destroy(), CLOSE_TIMEOUT_MS).unref();
+  }
+
+  private fail(e: unknown): void {
+    if (e instanceof ConnectionError || e instanceof ChannelError) {
+      const method = e instanceof DecodeError ? 0 : this.currentMethod;
+      this.close(e.code, e.message, method);
+      return;
+    }
+    this.server.log('error', `internal error on connection ${this.name}: ${(e as Error)?.stack ?? e}`);
+    this.close(ReplyCode.InternalError, 'internal error', this.currentMethod);
+  }
+
+  private teardown(): void {
+    if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = undefined; }
+    for (const ch of this.channels.values()) if (!ch.closing) ch.teardown();
+    this.channels.clear();
+    if (this.state !== 'closed') this.state = 'closed';
+    this.server.connectionClosed(this);
+  }
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  return !!addr && (addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.'));
+}

@@ -1,0 +1,115 @@
+// The AMQP listener: accepts sockets, owns the connection table, negotiation limits and server properties,
+// direct reply-to routing, and the clean shutdown that closes every connection with 320 CONNECTION_FORCED.
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { ReplyCode } from '../amqp/errors.js';
+import type { FieldTable } from '../amqp/table.js';
+import type { Broker } from '../broker/broker.js';
+import type { Message } from '../broker/message.js';
+import type { Queue } from '../broker/queue.js';
+import type { Channel } from './channel.js';
+import { Connection } from './connection.js';
+
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
+
+export interface ServerOptions {
+  broker: Broker;
+  version: string;
+  frameMax?: number;
+  channelMax?: number;
+  heartbeat?: number;
+  maxMessageSize?: number;
+  /** Overrides/additions to the server properties sent in connection.start (RabbitMQ's server_properties). */
+  serverProperties?: FieldTable;
+  log?: (level: LogLevel, msg: string) => void;
+}
+
+export class Server {
+  readonly broker: Broker;
+  readonly frameMax: number;
+  readonly channelMax: number;
+  readonly heartbeat: number;
+  readonly maxMessageSize: number;
+  readonly connections = new Set<Connection>();
+  readonly replyChannels = new Map<string, Channel>();
+  private readonly listeners: NetServer[] = [];
+  private nextId = 1;
+
+  constructor(private readonly opts: ServerOptions) {
+    this.broker = opts.broker;
+    this.frameMax = opts.frameMax ?? 131072;
+    this.channelMax = opts.channelMax ?? 2047;
+    this.heartbeat = opts.heartbeat ?? 60;
+    this.maxMessageSize = opts.maxMessageSize ?? 128 * 1024 * 1024;
+    this.broker.onQueueRemoved = (q) => this.queueRemoved(q);
+  }
+
+  get nodeName(): string { return this.broker.nodeName; }
+
+  log(level: LogLevel, msg: string): void { this.opts.log?.(level, msg); }
+
+  serverProperties(): FieldTable {
+    return {
+      product: 'Warren',
+      version: this.opts.version,
+      platform: `Node.js ${process.version}`,
+      copyright: 'Copyright (c) the Warren authors',
+      information: 'Licensed under the Apache License 2.0',
+      cluster_name: this.nodeName,
+      capabilities: {
+        publisher_confirms: true, exchange_exchange_bindings: true, 'basic.nack': true,
+        consumer_cancel_notify: true, 'connection.blocked': true, consumer_priorities: true,
+        authentication_failure_close: true, per_consumer_qos: true, direct_reply_to: true,
+      },
+      ...this.opts.serverProperties,
+    };
+  }
+
+  /** Listens on host:port; resolves with the bound port. host '::' also accepts IPv4 where the OS allows. */
+  listen(port: number, host?: string): Promise<number> {
+    const srv = createServer({ noDelay: true }, (s) => this.accept(s));
+    this.listeners.push(srv);
+    return new Promise((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen({ port, host, backlog: 1024 }, () => {
+        srv.off('error', reject);
+        const a = srv.address();
+        resolve(typeof a === 'object' && a ? a.port : port);
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    const c = new Connection(this, socket, this.nextId++);
+    this.connections.add(c);
+  }
+
+  connectionClosed(c: Connection): void {
+    if (!this.connections.delete(c)) return;
+    // Exclusive queues go with their connection.
+    for (const vh of this.broker.vhosts.values()) {
+      for (const q of [...vh.queues.values()]) {
+        if (q.owner === c.key) this.broker.execute({ type: 'queue.delete', vhost: vh.name, name: q.name });
+      }
+    }
+  }
+
+  private queueRemoved(_q: Queue): void { /* consumers were cancelled by the queue itself */ }
+
+  /** Direct reply-to: deliver to the channel that published with reply_to; false if it is gone. */
+  deliverReply(token: string, msg: Message): boolean {
+    const ch = this.replyChannels.get(token);
+    if (!ch || !ch.replyConsumer) return false;
+    ch.deliverReply(msg);
+    return true;
+  }
+
+  /** Stops listening and closes every connection with 320 CONNECTION_FORCED. */
+  async shutdown(reason = 'broker forced connection closure with reason \'shutdown\''): Promise<void> {
+    const closed = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    for (const c of [...this.connections]) c.close(ReplyCode.ConnectionForced, reason);
+    const deadline = Date.now() + 2000;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of [...this.connections]) c.socket.destroy();
+    await Promise.all(closed);
+  }
+}
