@@ -40,10 +40,11 @@ export class ChannelError extends Error {
 
 /** An error that closes the whole connection (hard error). */
 export class ConnectionError extends Error {
-  constructor(readonly code: number, text: string) { super(text); }
+  /** `method` overrides the class/method ids of the close (0 for errors not caused by one method). */
+  constructor(readonly code: number, text: string, readonly method?: number) { super(text); }
 }
 
 /** Malformed bytes inside a frame payload: a connection-level 501/502 at the reader. */
 export class DecodeError extends ConnectionError {
-  constructor(text: string) { super(ReplyCode.FrameError, text); }
+  constructor(text: string) { super(ReplyCode.FrameError, text, 0); }
 }

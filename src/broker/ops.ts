@@ -73,7 +73,7 @@ export function declareExchange(ctx: OpContext, d: ExchangeDeclare): void {
     assertExchangeArgsEquivalent(d.name, vh, e.args, d.args);
     return;
   }
-  if (!exchangeType(d.type)) throw new ConnectionError(ReplyCode.CommandInvalid, `invalid exchange type '${d.type}'`);
+  if (!exchangeType(d.type)) throw new ConnectionError(ReplyCode.CommandInvalid, `unknown exchange type '${d.type}'`);
   const ae = d.args['alternate-exchange'];
   if (ae !== undefined && typeof ae !== 'string') {
     throw new ChannelError(ReplyCode.PreconditionFailed, `invalid arg 'alternate-exchange' for exchange '${d.name}' in vhost '${vh}'`);
@@ -107,6 +107,7 @@ export function declareQueue(ctx: OpContext, d: QueueDeclare): QueueDeclareOk {
   const vh = ctx.vhost.name;
   const name = d.name === '' ? `amq.gen-${randomBytes(16).toString('base64url').slice(0, 22)}` : d.name;
   if (d.passive) {
+    if (name === 'amq.rabbitmq.reply-to') return { name, messageCount: 0, consumerCount: 1 };
     const q = lookupQueue(ctx, name);
     checkExclusive(ctx, q);
     q.touch();

@@ -146,7 +146,7 @@ export class VirtualHost implements QueueHost {
     const dlrk = (from as ClassicQueue).dlrk;
     const out = new Set<Queue>();
     for (const e of entries) {
-      const msg = deadLetteredMessage(e.msg, from, reason, dlrk, this.now());
+      const msg = deadLetteredMessage(e.msg, from, reason, dlxName, dlrk, this.now());
       out.clear();
       this.route(dlx, msg, out);
       for (const q of out) {
@@ -170,7 +170,7 @@ function isCycle(msg: Message, target: string): boolean {
   return seen;
 }
 
-function deadLetteredMessage(m: Message, q: Queue, reason: string, dlrk: string | undefined, now: number): Message {
+function deadLetteredMessage(m: Message, q: Queue, reason: string, dlx: string, dlrk: string | undefined, now: number): Message {
   const p: BasicProperties = { ...m.props };
   const headers: FieldTable = { ...(p.headers ?? {}) };
   const routingKeys: FieldValue[] = [m.routingKey];
@@ -190,7 +190,8 @@ function deadLetteredMessage(m: Message, q: Queue, reason: string, dlrk: string 
   let deaths: FieldTable[];
   if (same >= 0) {
     const old = prior[same]!;
-    const count = (typeof old.count === 'number' ? old.count : 0) + 1;
+    const prev = old.count instanceof Typed ? Number(old.count.value) : old.count;
+    const count = (typeof prev === 'number' ? prev : 0) + 1;
     deaths = [{ ...old, count: new Typed('l', count), time: death.time }, ...prior.filter((_, i) => i !== same)];
   } else deaths = [death, ...prior];
   headers['x-death'] = deaths;
@@ -200,5 +201,5 @@ function deadLetteredMessage(m: Message, q: Queue, reason: string, dlrk: string 
     headers['x-first-death-exchange'] = m.exchange;
   }
   p.headers = headers;
-  return withProps(m, p, m.exchange, dlrk ?? m.routingKey);
+  return withProps(m, p, dlx, dlrk ?? m.routingKey);
 }

@@ -13,8 +13,8 @@ import type { Exchange } from '../broker/vhost.js';
 import { Consumer } from './consumer.js';
 import type { Connection } from './connection.js';
 
-interface Unacked { queue: Queue; entry: Entry; consumer: Consumer | undefined }
-type TxAck = { requeue: boolean | undefined; items: Unacked[]; tags: number[] };
+interface Unacked { tag: number; queue: Queue; entry: Entry; consumer: Consumer | undefined }
+type TxAck = { requeue: boolean | undefined; items: Unacked[] };
 
 export const REPLY_TO = 'amq.rabbitmq.reply-to';
 
@@ -318,7 +318,7 @@ export class Channel {
   deliver(c: Consumer, queue: Queue, entry: Entry): void {
     const tag = this.nextTag++;
     if (!c.noAck) {
-      this.unacked.set(tag, { queue, entry, consumer: c });
+      this.unacked.set(tag, { tag, queue, entry, consumer: c });
       c.unacked++;
       this.unackedCount++;
     }
@@ -341,7 +341,7 @@ export class Channel {
     const tag = this.nextTag++;
     if (!noAck) {
       (q as ClassicQueue).markUnacked();
-      this.unacked.set(tag, { queue: q, entry: e, consumer: undefined });
+      this.unacked.set(tag, { tag, queue: q, entry: e, consumer: undefined });
       this.unackedCount++;
     }
     this.conn.sendGetOk(this.id, tag, e.redelivered, e.msg, q.messageCount);
@@ -379,13 +379,13 @@ export class Channel {
 
   private ack(tag: number, multiple: boolean): void {
     const items = this.take(tag, multiple);
-    if (this.tx) { this.txAcks.push({ requeue: undefined, items, tags: [] }); return; }
+    if (this.tx) { this.txAcks.push({ requeue: undefined, items }); return; }
     this.settle(items, undefined);
   }
 
   private reject(tag: number, multiple: boolean, requeue: boolean): void {
     const items = this.take(tag, multiple);
-    if (this.tx) { this.txAcks.push({ requeue, items, tags: [] }); return; }
+    if (this.tx) { this.txAcks.push({ requeue, items }); return; }
     this.settle(items, requeue);
   }
 
@@ -431,17 +431,13 @@ export class Channel {
   private rollback(): void {
     if (!this.tx) throw new ChannelError(ReplyCode.PreconditionFailed, 'channel is not transactional');
     this.txPublishes = [];
-    // Acks in a rolled-back transaction are forgotten: the messages stay unacknowledged.
-    const restored: [number, Unacked][] = [];
-    for (const a of this.txAcks) for (const u of a.items) restored.push([0, u]);
+    // Acks in a rolled-back transaction are forgotten: the messages stay unacknowledged, same tags.
+    const restored = [...this.unacked.values()];
+    for (const a of this.txAcks) restored.push(...a.items);
     this.txAcks = [];
-    if (restored.length) {
-      const all = [...this.unacked.entries()];
-      let t = -1;
-      for (const r of restored) r[0] = t--; // tags of restored entries are not reusable by the client anyway
-      this.unacked.clear();
-      for (const [k, v] of [...restored, ...all]) this.unacked.set(k, v);
-    }
+    restored.sort((x, y) => x.tag - y.tag);
+    this.unacked.clear();
+    for (const u of restored) this.unacked.set(u.tag, u);
     this.conn.send(this.id, { id: M.TxRollbackOk });
   }
 
@@ -452,7 +448,7 @@ export class Channel {
     this.closing = true;
     for (const c of [...this.consumers.values()]) this.removeConsumer(c);
     if (this.replyConsumer) { this.conn.server.replyChannels.delete(this.replyToken); this.replyConsumer = undefined; }
-    for (const a of this.txAcks) for (const u of a.items) this.unacked.set(-1 - this.unacked.size, u);
+    for (const a of this.txAcks) for (const u of a.items) this.unacked.set(u.tag, u);
     this.txAcks = [];
     const items = [...this.unacked.values()];
     this.unacked.clear();

@@ -97,6 +97,7 @@ export class Connection implements FrameSink {
       if (e instanceof ChannelError && channel !== 0 && this.channels.has(channel)) this.closeChannel(channel, e);
       else throw e;
     }
+    this.currentMethod = 0; // errors between frames (size, frame end) carry no method
   }
 
   private frame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
@@ -130,12 +131,16 @@ export class Connection implements FrameSink {
     const ch = this.channels.get(n);
     if (m.id === M.ChannelOpen) {
       if (ch) throw new ConnectionError(ReplyCode.ChannelError, `second 'channel.open' seen`);
-      if (n > this.channelMax) throw new ConnectionError(ReplyCode.NotAllowed, `channel number ${n} exceeds negotiated channel_max ${this.channelMax}`);
+      // RabbitMQ limits how many channels are open, not their numbers.
+      if (this.channels.size >= this.channelMax) {
+        throw new ConnectionError(ReplyCode.NotAllowed,
+          `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`, 0);
+      }
       this.channels.set(n, new Channel(this, n));
       this.send(n, { id: M.ChannelOpenOk, reserved1: '' });
       return;
     }
-    if (!ch) throw new ConnectionError(ReplyCode.ChannelError, `expected 'channel.open' on channel ${n}`);
+    if (!ch) throw new ConnectionError(ReplyCode.ChannelError, `expected 'channel.open'`);
     if (m.id === M.ChannelClose) {
       if (!ch.closing) ch.teardown();
       this.channels.delete(n);
@@ -228,6 +233,7 @@ export class Connection implements FrameSink {
       default: break;
     }
     if (this.state === 'closing') return;
+    if (this.state === 'opened') throw new ConnectionError(ReplyCode.ChannelError, 'unexpected method in connection state running');
     throw new ConnectionError(ReplyCode.CommandInvalid, `unexpected method on channel 0 in state ${this.state}`);
   }
 
@@ -358,7 +364,9 @@ export class Connection implements FrameSink {
 
   private fail(e: unknown): void {
     if (e instanceof ConnectionError || e instanceof ChannelError) {
-      const method = e instanceof DecodeError ? 0 : this.currentMethod;
+      // Before connection.open RabbitMQ drops the socket without a close (auth failures aside).
+      if (this.state === 'start' || this.state === 'tune') { this.state = 'closed'; this.socket.destroy(); return; }
+      const method = e instanceof ConnectionError && e.method !== undefined ? e.method : this.currentMethod;
       this.close(e.code, e.message, method);
       return;
     }

@@ -10,6 +10,8 @@ import {
   connectionCloseFrame, rawRpc, rawPublish, tapHeaderTables, type CloseFields,
 } from '../support/amqp.js';
 
+/** Each test fails after 10 s instead of hanging when an awaited close or delivery never comes. */
+const limits = { timeout: 10_000 };
 let broker: TestBroker;
 const conns: ChannelModel[] = [];
 const queues: string[] = [];
@@ -58,8 +60,8 @@ after(async () => {
   for (const c of conns) { try { await c.close(); } catch { /* already closed */ } }
   if (queues.length) {
     const c = await amqp.connect(broker.url);
-    const ch = await c.createChannel();
-    for (const q of queues) await ch.deleteQueue(q);
+    let ch = await c.createChannel();
+    for (const q of queues) { try { await ch.deleteQueue(q); } catch { ch = await c.createChannel(); } }
     await c.close();
   }
   await broker.stop();
@@ -72,7 +74,7 @@ describe('message properties and content', () => {
     timestamp: 1700000000, type: 'order.created', userId: 'guest', appId: 'warren-tests', clusterId: 'cluster-a',
   };
 
-  it('round trips all 14 basic properties through consume and get', async () => {
+  it('round trips all 14 basic properties through consume and get', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     rawPublish(ch, { exchange: '', routingKey: q }, props, Buffer.from('p1'));
@@ -86,7 +88,7 @@ describe('message properties and content', () => {
     assert.deepEqual({ ...s.msgs[0].properties }, props);
   });
 
-  it('leaves absent properties absent', async () => {
+  it('leaves absent properties absent', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     rawPublish(ch, { exchange: '', routingKey: q }, {}, Buffer.from('bare'));
@@ -95,7 +97,7 @@ describe('message properties and content', () => {
     for (const [k, v] of Object.entries(m.properties)) assert.equal(v, undefined, `property ${k}`);
   });
 
-  it('round trips headers of every field-table type, keeping each wire type', async () => {
+  it('round trips headers of every field-table type, keeping each wire type', limits, async () => {
     const { conn, ch } = await open();
     const wire = tapHeaderTables(conn);
     const q = await queue(ch);
@@ -139,7 +141,7 @@ describe('message properties and content', () => {
     assert.deepEqual(wire[1], tagged); // via basic.deliver
   });
 
-  it('delivers an empty body', async () => {
+  it('delivers an empty body', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     ch.sendToQueue(q, Buffer.alloc(0), { messageId: 'e1' });
@@ -155,7 +157,7 @@ describe('message properties and content', () => {
     assert.equal(s.msgs[0].properties.messageId, 'e2');
   });
 
-  it('delivers a body larger than frame_max (several body frames) byte for byte', async () => {
+  it('delivers a body larger than frame_max (several body frames) byte for byte', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     const big = randomBytes(300 * 1024);
@@ -174,7 +176,7 @@ describe('message properties and content', () => {
 });
 
 describe('basic.get', () => {
-  it('get-ok carries the remaining message count, delivery fields and rising tags; get-empty when drained', async () => {
+  it('get-ok carries the remaining message count, delivery fields and rising tags; get-empty when drained', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     await publishN(ch, q, 3);
@@ -195,7 +197,7 @@ describe('basic.get', () => {
 });
 
 describe('consumers', () => {
-  it('server-generated consumer tags look like amq.ctag-* and label deliveries', async () => {
+  it('server-generated consumer tags look like amq.ctag-* and label deliveries', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     const s = sink();
@@ -208,7 +210,7 @@ describe('consumers', () => {
     assert.equal(s.msgs[0].fields.redelivered, false);
   });
 
-  it('reusing a consumer tag on one channel closes the connection with 530 NOT_ALLOWED', async () => {
+  it('reusing a consumer tag on one channel closes the connection with 530 NOT_ALLOWED', limits, async () => {
     const { conn, ch } = await open();
     const q = await queue(ch);
     await ch.consume(q, () => {}, { consumerTag: 'dup-tag' });
@@ -219,7 +221,7 @@ describe('consumers', () => {
     assert.deepEqual(close, { replyCode: 530, replyText: "NOT_ALLOWED - attempt to reuse consumer tag 'dup-tag'", classId: 60, methodId: 20 });
   });
 
-  it('an exclusive consume when another consumer exists fails with 403', async () => {
+  it('an exclusive consume when another consumer exists fails with 403', limits, async () => {
     const { conn, ch } = await open();
     const q = await queue(ch);
     await ch.consume(q, () => {});
@@ -231,7 +233,7 @@ describe('consumers', () => {
     assert.match(err.message, new RegExp(`ACCESS_REFUSED - queue '${q}' in vhost '/' in exclusive use`));
   });
 
-  it('a consume when an exclusive consumer exists fails with 403', async () => {
+  it('a consume when an exclusive consumer exists fails with 403', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     await ch.consume(q, () => {}, { exclusive: true });
@@ -242,7 +244,19 @@ describe('consumers', () => {
     assert.match(err.message, /ACCESS_REFUSED - queue '.*' in vhost '\/' in exclusive use/);
   });
 
-  it('basic.cancel stops deliveries; later messages stay in the queue', async () => {
+  it('consume and get on a missing queue close the channel with 404', limits, async () => {
+    const { conn } = await open();
+    const q = uniq('missing');
+    for (const [op, methodId] of [['consume', 20], ['get', 70]] as const) {
+      const ch = await conn.createChannel();
+      const err = await expectChannelError(ch, () => (op === 'consume' ? ch.consume(q, () => {}) : ch.get(q)));
+      assert.equal(err.code, 404, op);
+      assert.deepEqual([err.classId, err.methodId], [60, methodId], op);
+      assert.match(err.message, new RegExp(`"NOT_FOUND - no queue '${q}' in vhost '/'"`), op);
+    }
+  });
+
+  it('basic.cancel stops deliveries; later messages stay in the queue', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     const s = sink();
@@ -257,7 +271,7 @@ describe('consumers', () => {
     assert.equal(s.cancelled, 0);
   });
 
-  it('deleting the queue sends basic.cancel to its consumers; the channel stays open', async () => {
+  it('deleting the queue sends basic.cancel to its consumers; the channel stays open', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     const s = sink();
@@ -272,7 +286,7 @@ describe('consumers', () => {
     assert.equal((await ch.checkQueue(q2)).messageCount, 0);
   });
 
-  it('no-ack consumers get messages with nothing left unacked', async () => {
+  it('no-ack consumers get messages with nothing left unacked', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     const s = sink();
@@ -286,7 +300,7 @@ describe('consumers', () => {
     assert.equal((await ch2.checkQueue(q)).messageCount, 0);
   });
 
-  it('consumer priorities: the higher x-priority consumer gets messages until its prefetch is full', async () => {
+  it('consumer priorities: the higher x-priority consumer gets messages until its prefetch is full', limits, async () => {
     const { conn, ch } = await open();
     const q = await queue(ch);
     const high = sink();
@@ -304,7 +318,7 @@ describe('consumers', () => {
 });
 
 describe('ack, nack and reject', () => {
-  it('ack multiple acks everything up to the tag; the rest is requeued (redelivered) when the channel closes', async () => {
+  it('ack multiple acks everything up to the tag; the rest is requeued (redelivered) when the channel closes', limits, async () => {
     const { conn, ch } = await open();
     const q = await queue(ch);
     const s = sink();
@@ -322,7 +336,7 @@ describe('ack, nack and reject', () => {
     assert.equal(b.fields.redelivered, true);
   });
 
-  it('nack multiple with requeue redelivers all, in the original order, flagged redelivered', async () => {
+  it('nack multiple with requeue redelivers all, in the original order, flagged redelivered', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     const s = sink();
@@ -338,7 +352,7 @@ describe('ack, nack and reject', () => {
     await eventually(async () => (await ch.checkQueue(q)).messageCount === 0);
   });
 
-  it('reject and nack with requeue=false discard the message', async () => {
+  it('reject and nack with requeue=false discard the message', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     await publishN(ch, q, 3);
@@ -351,7 +365,7 @@ describe('ack, nack and reject', () => {
     assert.equal((await ch2.checkQueue(q)).messageCount, 0);
   });
 
-  it('a requeued message goes back to its original position, not to the tail', async () => {
+  it('a requeued message goes back to its original position, not to the tail', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     await publishN(ch, q, 4);
@@ -366,7 +380,7 @@ describe('ack, nack and reject', () => {
     assert.deepEqual(again.map((m) => m.fields.redelivered), [true, true, false]);
   });
 
-  it('acking a tag twice closes the channel with 406 unknown delivery tag', async () => {
+  it('acking a tag twice closes the channel with 406 unknown delivery tag', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     await publishN(ch, q, 1);
@@ -377,7 +391,7 @@ describe('ack, nack and reject', () => {
     assert.match(err.message, /"PRECONDITION_FAILED - unknown delivery tag 1"/);
   });
 
-  it('ack, nack and reject of an unknown tag are 406 with their own method ids', async () => {
+  it('ack, nack and reject of an unknown tag are 406 with their own method ids', limits, async () => {
     const fake = (tag: number) => ({ fields: { deliveryTag: tag } }) as unknown as ConsumeMessage;
     const cases: Array<[string, (ch: Channel) => void, number]> = [
       ['ack', (ch) => ch.ack(fake(5)), 80],
@@ -399,7 +413,25 @@ describe('ack, nack and reject', () => {
     await ch.checkQueue(await queue(ch));
   });
 
-  it('basic.recover requeue=true redelivers unacked messages flagged redelivered', async () => {
+  it('unacked messages are requeued in order, flagged redelivered, when the channel or connection closes', limits, async () => {
+    const { ch } = await open();
+    const q = await queue(ch);
+    await publishN(ch, q, 3);
+    for (const closing of ['channel', 'connection'] as const) {
+      const { conn: c2, ch: ch2 } = await open();
+      const s = sink();
+      await ch2.consume(q, s.on);
+      await eventually(() => s.msgs.length === 3);
+      assert.equal((await ch.checkQueue(q)).messageCount, 0);
+      if (closing === 'channel') await ch2.close(); else await c2.close();
+      await eventually(async () => (await ch.checkQueue(q)).messageCount === 3);
+    }
+    const again = [await getOne(ch, q, true), await getOne(ch, q, true), await getOne(ch, q, true)];
+    assert.deepEqual(bodies(again), ['m0', 'm1', 'm2']);
+    assert.ok(again.every((m) => m.fields.redelivered));
+  });
+
+  it('basic.recover requeue=true redelivers unacked messages flagged redelivered', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch);
     const s = sink();
@@ -413,7 +445,7 @@ describe('ack, nack and reject', () => {
     assert.deepEqual(s.msgs.slice(2).map((m) => m.fields.deliveryTag), [3, 4]);
   });
 
-  it('basic.recover requeue=false is not implemented: connection closed with 540', async () => {
+  it('basic.recover requeue=false is not implemented: connection closed with 540', limits, async () => {
     const { conn, ch } = await open();
     const close = await expectConnectionError(conn, () => rawRpc(ch, [60, 110], { requeue: false }, [60, 111]));
     assert.deepEqual(close, { replyCode: 540, replyText: 'NOT_IMPLEMENTED - requeue=false', classId: 60, methodId: 110 });
@@ -421,7 +453,7 @@ describe('ack, nack and reject', () => {
 });
 
 describe('basic.qos', () => {
-  it('global=false limits each consumer separately', async () => {
+  it('global=false limits each consumer separately', limits, async () => {
     const { ch } = await open();
     const q1 = await queue(ch);
     const q2 = await queue(ch);
@@ -442,7 +474,7 @@ describe('basic.qos', () => {
     assert.deepEqual([a.msgs.length, b.msgs.length], [3, 2]);
   });
 
-  it('global=true limits all consumers of the channel together', async () => {
+  it('global=true limits all consumers of the channel together', limits, async () => {
     const { ch } = await open();
     const q1 = await queue(ch);
     const q2 = await queue(ch);
@@ -463,7 +495,7 @@ describe('basic.qos', () => {
     assert.equal(a.msgs.length + b.msgs.length, 4);
   });
 
-  it('prefetch_size != 0 is not implemented: connection closed with 540', async () => {
+  it('prefetch_size != 0 is not implemented: connection closed with 540', limits, async () => {
     const { conn, ch } = await open();
     const close = await expectConnectionError(conn,
       () => rawRpc(ch, [60, 10], { prefetchSize: 1000, prefetchCount: 0, global: false }, [60, 11]));
@@ -472,7 +504,7 @@ describe('basic.qos', () => {
 });
 
 describe('publish errors', () => {
-  it('publishing to a missing exchange closes the channel with 404', async () => {
+  it('publishing to a missing exchange closes the channel with 404', limits, async () => {
     const { ch } = await open();
     const ex = uniq('missing');
     const err = await expectChannelError(ch, () => ch.publish(ex, 'k', Buffer.from('x')));
@@ -481,7 +513,7 @@ describe('publish errors', () => {
     assert.match(err.message, new RegExp(`"NOT_FOUND - no exchange '${ex}' in vhost '/'"`));
   });
 
-  it('immediate=true is not implemented: connection closed with 540', async () => {
+  it('immediate=true is not implemented: connection closed with 540', limits, async () => {
     const { conn, ch } = await open();
     const q = await queue(ch);
     const close = await expectConnectionError(conn,
@@ -489,7 +521,7 @@ describe('publish errors', () => {
     assert.deepEqual(close, { replyCode: 540, replyText: 'NOT_IMPLEMENTED - immediate=true', classId: 60, methodId: 40 });
   });
 
-  it('a user_id other than the authenticated user closes the channel with 406', async () => {
+  it('a user_id other than the authenticated user closes the channel with 406', limits, async () => {
     const { ch } = await open();
     const err = await expectChannelError(ch, () => ch.publish('', 'nowhere', Buffer.from('x'), { userId: 'mallory' }));
     assert.equal(err.code, 406);
@@ -499,13 +531,13 @@ describe('publish errors', () => {
 });
 
 describe('channel.flow', () => {
-  it('active=true is answered with flow-ok active=true', async () => {
+  it('active=true is answered with flow-ok active=true', limits, async () => {
     const { ch } = await open();
     assert.deepEqual(await rawRpc(ch, [20, 20], { active: true }, [20, 21]), { active: true });
     await ch.checkQueue(await queue(ch)); // channel still usable
   });
 
-  it('active=false is not implemented: connection closed with 540', async () => {
+  it('active=false is not implemented: connection closed with 540', limits, async () => {
     const { conn, ch } = await open();
     const close = await expectConnectionError(conn, () => rawRpc(ch, [20, 20], { active: false }, [20, 21]));
     assert.deepEqual(close, { replyCode: 540, replyText: 'NOT_IMPLEMENTED - active=false', classId: 20, methodId: 20 });

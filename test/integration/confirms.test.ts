@@ -6,6 +6,8 @@ import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Consum
 import { startBroker, type TestBroker } from '../support/broker.js';
 import { uniq, expectChannelError, eventually, sleep, rawRpc } from '../support/amqp.js';
 
+/** Each test fails after 10 s instead of hanging when an awaited close or delivery never comes. */
+const limits = { timeout: 10_000 };
 let broker: TestBroker;
 const conns: ChannelModel[] = [];
 const queues: string[] = [];
@@ -70,15 +72,15 @@ before(async () => { broker = await startBroker(); });
 after(async () => {
   for (const c of conns) { try { await c.close(); } catch { /* already closed */ } }
   const c = await amqp.connect(broker.url);
-  const ch = await c.createChannel();
-  for (const q of queues) await ch.deleteQueue(q);
-  for (const x of exchanges) await ch.deleteExchange(x);
+  let ch = await c.createChannel();
+  for (const q of queues) { try { await ch.deleteQueue(q); } catch { ch = await c.createChannel(); } }
+  for (const x of exchanges) { try { await ch.deleteExchange(x); } catch { ch = await c.createChannel(); } }
   await c.close();
   await broker.stop();
 });
 
 describe('publisher confirms', () => {
-  it('confirms every publish to a queue exactly once, in publish order', async () => {
+  it('confirms every publish to a queue exactly once, in publish order', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     const q = await queue(ch);
@@ -91,7 +93,7 @@ describe('publisher confirms', () => {
     assert.equal((await ch.checkQueue(q)).messageCount, 30);
   });
 
-  it('confirms unroutable publishes too; they may overtake earlier routed ones', async () => {
+  it('confirms unroutable publishes too; they may overtake earlier routed ones', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     const q = await queue(ch);
@@ -105,7 +107,7 @@ describe('publisher confirms', () => {
     assert.equal((await ch.checkQueue(q)).messageCount, 20);
   });
 
-  it('confirm.select again on a confirm channel is accepted', async () => {
+  it('confirm.select again on a confirm channel is accepted', limits, async () => {
     const { ch } = await confirmChannel();
     assert.deepEqual(await rawRpc(ch, [85, 10], { nowait: false }, [85, 11]), {});
     const events = eventLog(ch);
@@ -114,7 +116,7 @@ describe('publisher confirms', () => {
     assert.deepEqual(perPublish(events), [['ack', 1]]); // the tag sequence did not restart or skip
   });
 
-  it('mandatory + unroutable: basic.return 312 NO_ROUTE arrives before the ack', async () => {
+  it('mandatory + unroutable: basic.return 312 NO_ROUTE arrives before the ack', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     const q = await queue(ch);
@@ -133,7 +135,7 @@ describe('publisher confirms', () => {
     assert.deepEqual([ack1, ack2], [{ kind: 'ack', tag: 1, multiple: false }, { kind: 'ack', tag: 2, multiple: false }]);
   });
 
-  it('mandatory + unroutable without confirms still returns', async () => {
+  it('mandatory + unroutable without confirms still returns', limits, async () => {
     const { ch } = await plainChannel();
     const returned = new Promise<Message>((resolve) => ch.once('return', resolve));
     ch.publish('amq.topic', 'no.binding.here', Buffer.from('x'), { mandatory: true });
@@ -143,7 +145,7 @@ describe('publisher confirms', () => {
 });
 
 describe('alternate exchanges', () => {
-  it('catch unroutable messages; no basic.return even with mandatory', async () => {
+  it('catch unroutable messages; no basic.return even with mandatory', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     const ae = await exchange(ch, 'fanout');
@@ -166,7 +168,7 @@ describe('alternate exchanges', () => {
     assert.deepEqual(await drain(ch, q), ['to-q']);
   });
 
-  it('chain: an alternate exchange\'s own alternate exchange is followed', async () => {
+  it('chain: an alternate exchange\'s own alternate exchange is followed', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     const x3 = await exchange(ch, 'fanout');
@@ -184,7 +186,7 @@ describe('alternate exchanges', () => {
     assert.deepEqual(await drain(ch, q3), ['via-x3']);
   });
 
-  it('a missing alternate exchange: the message is returned if mandatory, dropped otherwise, and acked', async () => {
+  it('a missing alternate exchange: the message is returned if mandatory, dropped otherwise, and acked', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     const x = await exchange(ch, 'direct', { 'alternate-exchange': uniq('no-such-ae') });
@@ -200,7 +202,7 @@ describe('alternate exchanges', () => {
 });
 
 describe('transactions', () => {
-  it('publishes are delivered on commit and discarded on rollback', async () => {
+  it('publishes are delivered on commit and discarded on rollback', limits, async () => {
     const { ch } = await plainChannel();
     const q = await queue(ch);
     assert.deepEqual(await rawRpc(ch, [90, 10], {}, [90, 11]), {}); // tx.select
@@ -214,7 +216,7 @@ describe('transactions', () => {
     assert.deepEqual(await drain(ch, q), ['c1', 'c2']);
   });
 
-  it('acks are applied on commit and forgotten on rollback', async () => {
+  it('acks are applied on commit and forgotten on rollback', limits, async () => {
     const { conn, ch } = await plainChannel();
     const q = await queue(ch);
     ch.sendToQueue(q, Buffer.from('a'));
@@ -238,7 +240,7 @@ describe('transactions', () => {
     assert.equal(await ch2.get(q), false);
   });
 
-  it('tx.commit / tx.rollback on a non-transactional channel: 406', async () => {
+  it('tx.commit / tx.rollback on a non-transactional channel: 406', limits, async () => {
     const { conn } = await plainChannel();
     for (const [methodId, name] of [[20, 'commit'], [30, 'rollback']] as const) {
       const ch = await conn.createChannel();
@@ -249,7 +251,7 @@ describe('transactions', () => {
     }
   });
 
-  it('confirm.select after tx.select and tx.select after confirm.select: 406', async () => {
+  it('confirm.select after tx.select and tx.select after confirm.select: 406', limits, async () => {
     const { conn } = await plainChannel();
     const tx = await conn.createChannel();
     await rawRpc(tx, [90, 10], {}, [90, 11]);
@@ -268,7 +270,7 @@ describe('transactions', () => {
 describe('direct reply-to', () => {
   const REPLY_TO = 'amq.rabbitmq.reply-to';
 
-  it('a reply published to the rewritten reply_to reaches the no-ack reply consumer', async () => {
+  it('a reply published to the rewritten reply_to reaches the no-ack reply consumer', limits, async () => {
     const { ch: server } = await plainChannel();
     const requests = await queue(server);
     const seenReplyTo: string[] = [];
@@ -292,13 +294,13 @@ describe('direct reply-to', () => {
     assert.deepEqual({ ...r.fields }, { consumerTag, deliveryTag: 1, redelivered: false, exchange: '', routingKey: seenReplyTo[0] });
   });
 
-  it('passive declare of amq.rabbitmq.reply-to always succeeds, even without a reply consumer', async () => {
+  it('passive declare of amq.rabbitmq.reply-to always succeeds, even without a reply consumer', limits, async () => {
     // RabbitMQ answers declare-ok with message_count 0 and consumer_count 1 whatever the state
     const { ch } = await plainChannel();
     assert.deepEqual(await ch.checkQueue(REPLY_TO), { queue: REPLY_TO, messageCount: 0, consumerCount: 1 });
   });
 
-  it('a mandatory publish to an unknown reply-to address is returned NO_ROUTE', async () => {
+  it('a mandatory publish to an unknown reply-to address is returned NO_ROUTE', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     ch.sendToQueue(`${REPLY_TO}.bogus`, Buffer.from('x'), { mandatory: true });
@@ -309,7 +311,7 @@ describe('direct reply-to', () => {
     }
   });
 
-  it('consuming amq.rabbitmq.reply-to in ack mode: 406', async () => {
+  it('consuming amq.rabbitmq.reply-to in ack mode: 406', limits, async () => {
     const { ch } = await plainChannel();
     const err = await expectChannelError(ch, () => ch.consume(REPLY_TO, () => {}, { noAck: false }));
     assert.equal(err.code, 406);
@@ -317,7 +319,7 @@ describe('direct reply-to', () => {
     assert.match(err.message, /"PRECONDITION_FAILED - reply consumer cannot acknowledge"/);
   });
 
-  it('a second reply consumer on the same channel: 406', async () => {
+  it('a second reply consumer on the same channel: 406', limits, async () => {
     const { ch } = await plainChannel();
     await ch.consume(REPLY_TO, () => {}, { noAck: true });
     const err = await expectChannelError(ch, () => ch.consume(REPLY_TO, () => {}, { noAck: true }));
@@ -326,7 +328,7 @@ describe('direct reply-to', () => {
     assert.match(err.message, /"PRECONDITION_FAILED - reply consumer already set"/);
   });
 
-  it('publishing with reply_to amq.rabbitmq.reply-to without consuming it first: 406', async () => {
+  it('publishing with reply_to amq.rabbitmq.reply-to without consuming it first: 406', limits, async () => {
     const { ch } = await plainChannel();
     const q = await queue(ch);
     const err = await expectChannelError(ch, () => ch.sendToQueue(q, Buffer.from('x'), { replyTo: REPLY_TO }));
@@ -339,7 +341,7 @@ describe('direct reply-to', () => {
 });
 
 describe('overflow reject-publish with confirms', () => {
-  it('a full reject-publish queue nacks the publish; room again means acks again', async () => {
+  it('a full reject-publish queue nacks the publish; room again means acks again', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     const q = await queue(ch, { 'x-max-length': 2, 'x-overflow': 'reject-publish' });
@@ -354,7 +356,7 @@ describe('overflow reject-publish with confirms', () => {
     assert.deepEqual(perPublish(events).at(-1), ['ack', 5]);
   });
 
-  it('a publish routed to a full reject-publish queue and to a queue with room is nacked but still delivered to the other', async () => {
+  it('a publish routed to a full reject-publish queue and to a queue with room is nacked but still delivered to the other', limits, async () => {
     const { ch } = await confirmChannel();
     const events = eventLog(ch);
     const x = await exchange(ch, 'fanout');

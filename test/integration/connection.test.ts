@@ -17,7 +17,7 @@ const conns: ChannelModel[] = [];
 const sockets: WireSocket[] = [];
 
 async function connect(url = broker.url, socketOptions?: Parameters<typeof amqp.connect>[1]): Promise<ChannelModel> {
-  const c = await amqp.connect(url, socketOptions);
+  const c = await amqp.connect(url, { noDelay: true, ...socketOptions });
   c.on('error', () => { /* server-initiated closes are asserted explicitly */ });
   conns.push(c);
   return c;

@@ -6,6 +6,8 @@ import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMes
 import { startBroker, type TestBroker } from '../support/broker.js';
 import { uniq, eventually, sleep, tapHeaderTables } from '../support/amqp.js';
 
+/** Each test fails after 10 s instead of hanging when an awaited close or delivery never comes. */
+const limits = { timeout: 10_000 };
 let broker: TestBroker;
 const conns: ChannelModel[] = [];
 const queues: string[] = [];
@@ -67,15 +69,16 @@ function firstDeath(m: { properties: { headers?: Record<string, any> } }) {
 before(async () => { broker = await startBroker(); });
 after(async () => {
   for (const c of conns) { try { await c.close(); } catch { /* closed already */ } }
-  const { conn, ch } = await open();
-  for (const q of queues) await ch.deleteQueue(q);
-  for (const x of exchanges) await ch.deleteExchange(x);
+  const conn = await amqp.connect(broker.url);
+  let ch = await conn.createChannel();
+  for (const q of queues) { try { await ch.deleteQueue(q); } catch { ch = await conn.createChannel(); } }
+  for (const x of exchanges) { try { await ch.deleteExchange(x); } catch { ch = await conn.createChannel(); } }
   await conn.close();
   await broker.stop();
 });
 
 describe('dead-lettering', () => {
-  it('reject requeue=false: x-death (rejected), x-first-death-*, original key, CC kept, expiration moved', async () => {
+  it('reject requeue=false: x-death (rejected), x-first-death-*, original key, CC kept, expiration moved', limits, async () => {
     const { conn, ch } = await open();
     const wire = tapHeaderTables(conn);
     const { dlx, dlq } = await dlxWithQueue(ch);
@@ -105,7 +108,7 @@ describe('dead-lettering', () => {
     assert.deepEqual(t['x-first-death-reason'], ['S', 'rejected']);
   });
 
-  it('nack requeue=false (multiple) dead-letters each message with reason rejected', async () => {
+  it('nack requeue=false (multiple) dead-letters each message with reason rejected', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const q = await queue(ch, { 'x-dead-letter-exchange': dlx });
@@ -122,7 +125,7 @@ describe('dead-lettering', () => {
     }
   });
 
-  it('expired by queue x-message-ttl: reason expired', async () => {
+  it('expired by queue x-message-ttl: reason expired', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const q = await queue(ch, { 'x-dead-letter-exchange': dlx, 'x-message-ttl': 50 });
@@ -135,7 +138,7 @@ describe('dead-lettering', () => {
     assert.equal(await count(ch, q), 0);
   });
 
-  it('expired by per-message expiration: reason expired, original-expiration recorded', async () => {
+  it('expired by per-message expiration: reason expired, original-expiration recorded', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const q = await queue(ch, { 'x-dead-letter-exchange': dlx });
@@ -145,7 +148,7 @@ describe('dead-lettering', () => {
     assert.deepEqual(xDeath(d), [{ count: 1, reason: 'expired', queue: q, exchange: '', 'routing-keys': [q], 'original-expiration': '50' }]);
   });
 
-  it('maxlen drop-head: the oldest message is dead-lettered with reason maxlen', async () => {
+  it('maxlen drop-head: the oldest message is dead-lettered with reason maxlen', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const q = await queue(ch, { 'x-dead-letter-exchange': dlx, 'x-max-length': 2 });
@@ -157,7 +160,7 @@ describe('dead-lettering', () => {
     assert.deepEqual(await drain(ch, q), ['m1', 'm2']);
   });
 
-  it('x-dead-letter-routing-key replaces the routing key (x-death keeps the original)', async () => {
+  it('x-dead-letter-routing-key replaces the routing key (x-death keeps the original)', limits, async () => {
     const { ch } = await open();
     const dlx = uniq('qf.dlx.direct');
     exchanges.push(dlx);
@@ -173,7 +176,7 @@ describe('dead-lettering', () => {
     assert.deepEqual(xDeath(d)[0]['routing-keys'], [q]);
   });
 
-  it('a message cycling through rejections: count increments, latest death first, first-death fixed', async () => {
+  it('a message cycling through rejections: count increments, latest death first, first-death fixed', limits, async () => {
     const { ch } = await open();
     const q1 = uniq('qf.cycle1');
     const q2 = uniq('qf.cycle2');
@@ -194,7 +197,7 @@ describe('dead-lettering', () => {
     assert.deepEqual(firstDeath(m), ['rejected', q1, '']);
   });
 
-  it('expiry-only cycles are cut: the message is not dead-lettered back to its own queue', async () => {
+  it('expiry-only cycles are cut: the message is not dead-lettered back to its own queue', limits, async () => {
     // the DLX fans out to the queue itself and to a witness queue: only the witness gets it, once
     const { ch } = await open();
     const { dlx, dlq: witness } = await dlxWithQueue(ch);
@@ -210,7 +213,7 @@ describe('dead-lettering', () => {
 });
 
 describe('message TTL', () => {
-  it('the lower of per-message expiration and queue x-message-ttl wins', async () => {
+  it('the lower of per-message expiration and queue x-message-ttl wins', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const longQueue = await queue(ch, { 'x-dead-letter-exchange': dlx, 'x-message-ttl': 60000 });
@@ -221,7 +224,7 @@ describe('message TTL', () => {
     assert.deepEqual((await drain(ch, dlq)).sort(), ['message-ttl-wins', 'queue-ttl-wins']);
   });
 
-  it('an expired message behind an unexpired one is only dropped when it reaches the head', async () => {
+  it('an expired message behind an unexpired one is only dropped when it reaches the head', limits, async () => {
     // RabbitMQ expires classic-queue messages from the head only; the count still includes it
     const { ch } = await open();
     const q = await queue(ch);
@@ -233,7 +236,7 @@ describe('message TTL', () => {
     assert.equal(await ch.get(q, { noAck: true }), false);
   });
 
-  it('queue TTL 0: messages expire at once unless a consumer can take them immediately', async () => {
+  it('queue TTL 0: messages expire at once unless a consumer can take them immediately', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const q = await queue(ch, { 'x-dead-letter-exchange': dlx, 'x-message-ttl': 0 });
@@ -249,7 +252,7 @@ describe('message TTL', () => {
     assert.equal(await count(ch, dlq), 0);
   });
 
-  it('per-message expiration 0 with no consumer: expired at once', async () => {
+  it('per-message expiration 0 with no consumer: expired at once', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const q = await queue(ch, { 'x-dead-letter-exchange': dlx });
@@ -272,7 +275,7 @@ describe('queue expiry (x-expires)', () => {
     };
   }
 
-  it('an unused queue is deleted once x-expires has passed (messages in it do not count as use)', async () => {
+  it('an unused queue is deleted once x-expires has passed (messages in it do not count as use)', limits, async () => {
     const { conn, ch } = await open();
     const start = Date.now();
     const q = await queue(ch, { 'x-expires': 150 });
@@ -283,7 +286,7 @@ describe('queue expiry (x-expires)', () => {
     assert.ok(Date.now() - start >= 140, `expired after ${Date.now() - start} ms`);
   });
 
-  it('passive declare and basic.get renew the lease', async () => {
+  it('passive declare and basic.get renew the lease', limits, async () => {
     // RabbitMQ counts queue.declare (passive too) and basic.get (even get-empty) as use
     const { conn, ch } = await open();
     const q = await queue(ch, { 'x-expires': 150 });
@@ -295,7 +298,7 @@ describe('queue expiry (x-expires)', () => {
     await eventually(gone, 3000, 10);
   });
 
-  it('a queue with a consumer does not expire', async () => {
+  it('a queue with a consumer does not expire', limits, async () => {
     const { conn, ch } = await open();
     const q = await queue(ch, { 'x-expires': 100 });
     await ch.consume(q, () => {}, { noAck: true });
@@ -306,7 +309,7 @@ describe('queue expiry (x-expires)', () => {
 });
 
 describe('length limits and overflow', () => {
-  it('x-max-length drop-head keeps the newest', async () => {
+  it('x-max-length drop-head keeps the newest', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch, { 'x-max-length': 2, 'x-overflow': 'drop-head' });
     for (let i = 0; i < 5; i++) ch.sendToQueue(q, Buffer.from(`m${i}`));
@@ -314,7 +317,7 @@ describe('length limits and overflow', () => {
     assert.deepEqual(await drain(ch, q), ['m3', 'm4']);
   });
 
-  it('x-max-length-bytes counts body bytes only', async () => {
+  it('x-max-length-bytes counts body bytes only', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch, { 'x-max-length-bytes': 10 });
     for (let i = 0; i < 3; i++) ch.sendToQueue(q, Buffer.from(`abc${i}`), { headers: { big: 'x'.repeat(100) } });
@@ -322,7 +325,7 @@ describe('length limits and overflow', () => {
     assert.deepEqual(await drain(ch, q), ['abc1', 'abc2']); // 8 bytes fit, 12 would not
   });
 
-  it('x-max-length 0 keeps nothing', async () => {
+  it('x-max-length 0 keeps nothing', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch, { 'x-max-length': 0 });
     ch.sendToQueue(q, Buffer.from('gone'));
@@ -330,7 +333,7 @@ describe('length limits and overflow', () => {
     assert.equal(await count(ch, q), 0);
   });
 
-  it('reject-publish drops new messages and keeps the oldest, without dead-lettering', async () => {
+  it('reject-publish drops new messages and keeps the oldest, without dead-lettering', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const q = await queue(ch, { 'x-max-length': 2, 'x-overflow': 'reject-publish', 'x-dead-letter-exchange': dlx });
@@ -341,7 +344,7 @@ describe('length limits and overflow', () => {
     assert.equal(await count(ch, dlq), 0);
   });
 
-  it('reject-publish-dlx dead-letters the rejected publishes with reason maxlen', async () => {
+  it('reject-publish-dlx dead-letters the rejected publishes with reason maxlen', limits, async () => {
     const { ch } = await open();
     const { dlx, dlq } = await dlxWithQueue(ch);
     const q = await queue(ch, { 'x-max-length-bytes': 4, 'x-overflow': 'reject-publish-dlx', 'x-dead-letter-exchange': dlx });
@@ -355,7 +358,7 @@ describe('length limits and overflow', () => {
 });
 
 describe('priority queues', () => {
-  it('deliver highest priority first, FIFO within a priority, priorities above the max clamped', async () => {
+  it('deliver highest priority first, FIFO within a priority, priorities above the max clamped', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch, { 'x-max-priority': 10 });
     const sent: Array<[string, number | undefined]> = [
@@ -375,7 +378,7 @@ describe('priority queues', () => {
     assert.deepEqual(got.map((m) => m.properties.priority), [10, 50, 10, 255, 5, 5, 1, 1, undefined, 0]);
   });
 
-  it('a requeued message keeps its priority position', async () => {
+  it('a requeued message keeps its priority position', limits, async () => {
     const { ch } = await open();
     const q = await queue(ch, { 'x-max-priority': 5 });
     ch.sendToQueue(q, Buffer.from('low'), { priority: 1 });
@@ -390,7 +393,7 @@ describe('priority queues', () => {
 });
 
 describe('single active consumer', () => {
-  it('only the first consumer receives; when it cancels the next takes over', async () => {
+  it('only the first consumer receives; when it cancels the next takes over', limits, async () => {
     const { conn, ch } = await open();
     const q = await queue(ch, { 'x-single-active-consumer': true });
     const first: ConsumeMessage[] = [];
@@ -409,7 +412,7 @@ describe('single active consumer', () => {
     assert.equal(first.length, 4);
   });
 
-  it('unacked messages of the active consumer go to the next one when its channel closes', async () => {
+  it('unacked messages of the active consumer go to the next one when its channel closes', limits, async () => {
     const { conn, ch } = await open();
     const q = await queue(ch, { 'x-single-active-consumer': true });
     const ch1 = await conn.createChannel();
