@@ -32,6 +32,8 @@ export class Broker {
   readonly nodeName: string;
   readonly now: () => number;
   private listeners: ChangeListener[] = [];
+  /** Bumped on every user or permission change, so channels can cache permission checks. */
+  permissionEpoch = 0;
   /** Queues removed, for channels to drop consumers (set by the server layer). */
   onQueueRemoved: ((q: Queue) => void) | undefined;
 
@@ -62,6 +64,7 @@ export class Broker {
       } else if ('def' in c && 'vhost' in c.def) {
         this.vhosts.get(c.def.vhost)?.applyChange(c);
       }
+      if (c.type === 'user.changed' || c.type === 'permission.changed' || c.type === 'vhost.removed') this.permissionEpoch++;
       for (const l of this.listeners) l(c);
     }
     return changes;

@@ -40,6 +40,7 @@ export class VirtualHost implements QueueHost {
   private readonly visited = new Set<Exchange>();
   private readonly dests = new Set<Dest>();
   private readonly stack: Exchange[] = [];
+  private readonly seen = new Set<Exchange>();
 
   constructor(readonly name: string, private readonly owner: VhostOwner) {}
 
@@ -114,7 +115,8 @@ export class VirtualHost implements QueueHost {
       if (q) out.add(q);
       return;
     }
-    const visited = new Set<Exchange>();
+    const visited = this.seen;
+    visited.clear();
     const stack = this.stack;
     stack.length = 0;
     stack.push(ex);
@@ -130,6 +132,7 @@ export class VirtualHost implements QueueHost {
       }
     }
     dests.clear();
+    visited.clear();
   }
 
   // ---- QueueHost ----

