@@ -12,6 +12,8 @@ export interface BrokerOptions {
   defaultUser?: string;
   defaultPass?: string;
   defaultVhost?: string;
+  defaultUserTags?: string[];
+  defaultPermissions?: { configure: string; write: string; read: string };
   /** Users who may connect only from loopback addresses (RabbitMQ's loopback_users). */
   loopbackUsers?: string[];
   now?: () => number;
@@ -43,8 +45,8 @@ export class Broker {
     this.loopbackUsers = new Set(opts.loopbackUsers ?? ['guest']);
     const user = opts.defaultUser ?? 'guest', vhost = opts.defaultVhost ?? '/';
     this.addVhost(vhost);
-    this.execute({ type: 'user.put', def: { name: user, passwordHash: hashPassword(opts.defaultPass ?? 'guest'), hashingAlgorithm: HASHING_SHA256, tags: ['administrator'] } });
-    this.execute({ type: 'permission.set', def: { user, vhost, configure: '.*', write: '.*', read: '.*' } });
+    this.execute({ type: 'user.put', def: { name: user, passwordHash: hashPassword(opts.defaultPass ?? 'guest'), hashingAlgorithm: HASHING_SHA256, tags: opts.defaultUserTags ?? ['administrator'] } });
+    this.execute({ type: 'permission.set', def: { user, vhost, ...(opts.defaultPermissions ?? { configure: '.*', write: '.*', read: '.*' }) } });
   }
 
   onChange(l: ChangeListener): void { this.listeners.push(l); }
