@@ -28,9 +28,14 @@ const names: Record<number, string> = {
   506: 'RESOURCE_ERROR', 530: 'NOT_ALLOWED', 540: 'NOT_IMPLEMENTED', 541: 'INTERNAL_ERROR',
 };
 
-/** RabbitMQ's reply-text form: "NOT_FOUND - no queue 'q' in vhost '/'". */
+/**
+ * RabbitMQ's reply-text form: "NOT_FOUND - no queue 'q' in vhost '/'". Like RabbitMQ, a text longer than a
+ * shortstr keeps its first 252 bytes (whole UTF-8 characters here) and ends in "...".
+ */
 export function replyText(code: number, text: string): string {
-  return `${names[code] ?? 'ERROR'} - ${text}`;
+  const full = `${names[code] ?? 'ERROR'} - ${text}`;
+  if (Buffer.byteLength(full) <= 255) return full;
+  return new TextDecoder().decode(Buffer.from(full).subarray(0, 252), { stream: true }) + '...';
 }
 
 /** An error that closes the channel (soft error). */

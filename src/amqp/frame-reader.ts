@@ -1,6 +1,7 @@
 // Incremental frame reader: feed it socket chunks of any split; it hands every complete frame to the sink in
 // one synchronous pass, as a slice of the chunk (no copy unless a frame spans chunks).
 import { ConnectionError, ReplyCode } from './errors.js';
+import { frameText } from './erl-format.js';
 import { FRAME_END } from './writer.js';
 
 export interface FrameSink {
@@ -27,11 +28,12 @@ export class FrameReader {
       const size = buf.readUInt32BE(pos + 3);
       if (size + 8 > this.frameMax) {
         throw new ConnectionError(ReplyCode.FrameError,
-          `frame size ${size + 8} larger than negotiated maximum ${this.frameMax}`);
+          frameText(type, Buffer.alloc(0), ['frame_too_large', size, this.frameMax - 8]), 0);
       }
       if (len - pos < size + 8) break;
       if (buf[pos + 7 + size] !== FRAME_END) {
-        throw new ConnectionError(ReplyCode.FrameError, `bad frame end marker ${buf[pos + 7 + size]} (expected ${FRAME_END})`);
+        throw new ConnectionError(ReplyCode.FrameError,
+          frameText(type, buf.subarray(pos + 7, pos + 7 + size), ['invalid_frame_end_marker', buf[pos + 7 + size]!]), 0);
       }
       const start = pos + 7;
       pos = start + size + 1;

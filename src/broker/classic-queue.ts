@@ -63,9 +63,9 @@ export class ClassicQueue implements Queue {
   get consumerCount(): number { return this.consumers.length; }
   hasConsumers(): boolean { return this.consumers.length > 0; }
 
-  private expiryFor(msg: Message, now: number): number {
+  private expiryFor(msg: Message): number {
     const t = msg.ttl === undefined ? this.messageTtl : this.messageTtl === undefined ? msg.ttl : Math.min(msg.ttl, this.messageTtl);
-    return t === undefined ? 0 : now + t;
+    return t === undefined ? 0 : this.host.now() + t;
   }
 
   private overLimit(extraCount: number, extraBytes: number): boolean {
@@ -74,14 +74,13 @@ export class ClassicQueue implements Queue {
   }
 
   publish(msg: Message): PublishResult {
-    const now = this.host.now();
-    const entry: Entry = { msg, seq: this.nextSeq++, redelivered: false, expiresAt: this.expiryFor(msg, now) };
+    const entry: Entry = { msg, seq: this.nextSeq++, redelivered: false, expiresAt: this.expiryFor(msg) };
     if (this.overflow !== 'drop-head' && this.overLimit(1, msg.body.length)) {
       if (this.overflow === 'reject-publish-dlx') this.host.deadLetter(this, [entry], 'maxlen');
       return 'rejected';
     }
     // TTL 0: deliverable now or never (RabbitMQ's replacement for `immediate`).
-    if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+    if (entry.expiresAt !== 0 && entry.expiresAt <= this.host.now()) {
       if (this.ready.length === 0 && this.deliverNow(entry)) return 'ok';
       this.host.deadLetter(this, [entry], 'expired');
       return 'ok';
@@ -204,7 +203,7 @@ export class ClassicQueue implements Queue {
   }
 
   private expireNow(): void {
-    if (this.ready.length === 0) return;
+    if (this.ready.length === 0 || !this.ready.mayExpire) return;
     const now = this.host.now();
     this.ready.expireHeads(now, (e) => this.host.deadLetter(this, [e], 'expired'));
   }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { ChannelError, ConnectionError, ReplyCode } from '../amqp/errors.js';
 import type { FieldTable } from '../amqp/table.js';
-import { assertExchangeArgsEquivalent, assertQueueArgsEquivalent, inequivalent, validateQueueArgs } from './args.js';
+import { argType, assertExchangeArgsEquivalent, assertQueueArgsEquivalent, inequivalent, validateQueueArgs } from './args.js';
 import type { Broker } from './broker.js';
 import type { BindingDef, DestinationKind } from './metadata.js';
 import type { Queue } from './queue.js';
@@ -61,7 +61,10 @@ export function declareExchange(ctx: OpContext, d: ExchangeDeclare): void {
   const vh = ctx.vhost.name;
   checkNotDefault(d.name);
   if (d.passive) { lookupExchange(ctx, d.name); return; }
-  checkReserved('exchange', d.name);
+  // As rabbit_channel: the type first, then the name, permissions, and only then existence.
+  if (!exchangeType(d.type)) {
+    throw new ConnectionError(ReplyCode.CommandInvalid, `${d.type === '' ? 'invalid' : 'unknown'} exchange type '${d.type}'`);
+  }
   ctx.broker.checkPermission(ctx.user, vh, 'configure', 'exchange', d.name);
   const existing = ctx.vhost.exchanges.get(d.name);
   if (existing) {
@@ -73,10 +76,15 @@ export function declareExchange(ctx: OpContext, d: ExchangeDeclare): void {
     assertExchangeArgsEquivalent(d.name, vh, e.args, d.args);
     return;
   }
-  if (!exchangeType(d.type)) throw new ConnectionError(ReplyCode.CommandInvalid, `unknown exchange type '${d.type}'`);
+  checkReserved('exchange', d.name);
   const ae = d.args['alternate-exchange'];
-  if (ae !== undefined && typeof ae !== 'string') {
-    throw new ChannelError(ReplyCode.PreconditionFailed, `invalid arg 'alternate-exchange' for exchange '${d.name}' in vhost '${vh}'`);
+  if (ae !== undefined) {
+    if (typeof ae !== 'string') {
+      throw new ChannelError(ReplyCode.PreconditionFailed,
+        `invalid type '${argType(d.args, 'alternate-exchange')}' for arg 'alternate-exchange' in exchange '${d.name}' in vhost '${vh}'`);
+    }
+    ctx.broker.checkPermission(ctx.user, vh, 'read', 'exchange', d.name);
+    ctx.broker.checkPermission(ctx.user, vh, 'write', 'exchange', ae);
   }
   ctx.broker.execute({ type: 'exchange.declare', def: { vhost: vh, name: d.name, type: d.type, durable: d.durable,
     autoDelete: d.autoDelete, internal: d.internal, args: d.args } });
@@ -85,7 +93,9 @@ export function declareExchange(ctx: OpContext, d: ExchangeDeclare): void {
 export function deleteExchange(ctx: OpContext, name: string, ifUnused: boolean): void {
   const vh = ctx.vhost.name;
   checkNotDefault(name);
-  checkReserved('exchange', name);
+  if (name.startsWith('amq.')) {
+    throw new ChannelError(ReplyCode.AccessRefused, `deletion of system exchange '${name}' in vhost '${vh}' not allowed`);
+  }
   const ex = ctx.vhost.exchanges.get(name);
   if (!ex) return; // deleting a missing exchange is not an error
   ctx.broker.checkPermission(ctx.user, vh, 'configure', 'exchange', name);
@@ -105,7 +115,7 @@ export interface QueueDeclareOk { name: string; messageCount: number; consumerCo
 
 export function declareQueue(ctx: OpContext, d: QueueDeclare): QueueDeclareOk {
   const vh = ctx.vhost.name;
-  const name = d.name === '' ? `amq.gen-${randomBytes(16).toString('base64url').slice(0, 22)}` : d.name;
+  const name = d.name === '' && !d.passive ? `amq.gen-${randomBytes(16).toString('base64url').slice(0, 22)}` : d.name;
   if (d.passive) {
     if (name === 'amq.rabbitmq.reply-to') return { name, messageCount: 0, consumerCount: 1 };
     const q = lookupQueue(ctx, name);
@@ -126,7 +136,7 @@ export function declareQueue(ctx: OpContext, d: QueueDeclare): QueueDeclareOk {
     existing.touch();
     return { name, messageCount: existing.messageCount, consumerCount: existing.consumerCount };
   }
-  validateQueueArgs(name, vh, d.args);
+  validateQueueArgs(name, vh, d.args, d.durable);
   const dlx = d.args['x-dead-letter-exchange'];
   if (typeof dlx === 'string') {
     // Declaring a DLX needs read on the queue and write on the dead-letter exchange, as RabbitMQ checks.
@@ -146,7 +156,7 @@ export function deleteQueue(ctx: OpContext, d: QueueDelete): number {
   checkExclusive(ctx, q);
   ctx.broker.checkPermission(ctx.user, vh, 'configure', 'queue', d.name);
   if (d.ifUnused && q.hasConsumers()) throw new ChannelError(ReplyCode.PreconditionFailed, `queue '${d.name}' in vhost '${vh}' in use`);
-  if (d.ifEmpty && q.messageCount > 0) throw new ChannelError(ReplyCode.PreconditionFailed, `queue '${d.name}' in vhost '${vh}' is not empty`);
+  if (d.ifEmpty && q.messageCount > 0) throw new ChannelError(ReplyCode.PreconditionFailed, `queue '${d.name}' in vhost '${vh}' not empty`);
   const n = q.messageCount;
   ctx.broker.execute({ type: 'queue.delete', vhost: vh, name: d.name });
   return n;
@@ -189,10 +199,9 @@ export function bind(ctx: OpContext, b: BindRequest): void {
 export function unbind(ctx: OpContext, b: BindRequest): void {
   const vh = ctx.vhost.name;
   checkNotDefault(b.source);
-  // Unbinding something that is not there succeeds, as long as both ends exist.
-  if (!ctx.vhost.exchanges.has(b.source)) throw notFound('exchange', b.source, vh);
-  if (b.destinationKind === 'queue') checkExclusive(ctx, lookupQueue(ctx, b.destination));
-  else lookupExchange(ctx, b.destination);
+  if (b.destinationKind === 'exchange') checkNotDefault(b.destination);
+  // Unbinding something that is not there succeeds, even when an end is missing. RabbitMQ does not check
+  // exclusive ownership here either: another connection may unbind an exclusive queue.
   ctx.broker.checkPermission(ctx.user, vh, 'write', b.destinationKind, b.destination);
   ctx.broker.checkPermission(ctx.user, vh, 'read', 'exchange', b.source);
   ctx.broker.execute({ type: 'binding.remove', def: bindingDef(ctx, b) });

@@ -17,13 +17,20 @@ export class ReadyList {
     return this.levels[this.maxPriority === 0 ? 0 : Math.min(e.msg.priority, this.maxPriority)]!;
   }
 
-  push(e: Entry): void { this.level(e).push(e); this.length++; this.bytes += e.msg.body.length; }
+  /** Set once any entry with an expiry was added: until then expiry checks cost nothing. */
+  mayExpire = false;
+
+  push(e: Entry): void {
+    this.level(e).push(e); this.length++; this.bytes += e.msg.body.length;
+    if (e.expiresAt) this.mayExpire = true;
+  }
 
   /** Puts an entry back where its sequence number says it belongs (usually the head). */
   requeue(e: Entry): void {
     const d = this.level(e);
     this.length++;
     this.bytes += e.msg.body.length;
+    if (e.expiresAt) this.mayExpire = true;
     const head = d.peek();
     if (!head || head.seq > e.seq) { d.unshift(e); return; }
     // Rare: merge into the middle (an earlier requeue put older entries in front).

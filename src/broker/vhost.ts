@@ -14,6 +14,8 @@ export class Exchange {
   constructor(readonly def: ExchangeDef) {
     this.router = exchangeType(def.type)!.create<Dest>();
   }
+  /** Bindings from this exchange to other exchanges; routing takes a slower path while there are any. */
+  exchangeBindings = 0;
   get name(): string { return this.def.name; }
   get alternate(): string | undefined {
     const ae = this.def.args['alternate-exchange'];
@@ -65,8 +67,9 @@ export class VirtualHost implements QueueHost {
         const src = this.exchanges.get(c.def.source);
         const dest = this.destOf(c.def);
         if (!src || !dest) break;
-        if (c.type === 'binding.added') src.router.bind(dest, c.def.routingKey, c.def.args);
-        else src.router.unbind(dest, c.def.routingKey, c.def.args);
+        const e2e = c.def.destinationKind === 'exchange' ? 1 : 0;
+        if (c.type === 'binding.added') { src.router.bind(dest, c.def.routingKey, c.def.args); src.exchangeBindings += e2e; }
+        else { src.router.unbind(dest, c.def.routingKey, c.def.args); src.exchangeBindings -= e2e; }
         break;
       }
       default: break;
@@ -84,6 +87,7 @@ export class VirtualHost implements QueueHost {
    */
   route(ex: Exchange, msg: Message, out: Set<Queue>): void {
     this.routeFrom(ex, msg, out);
+    if (out.size !== 0 || ex.alternate === undefined) return;
     let hops = 0;
     let cur: Exchange | undefined = ex;
     const tried = this.visited;
@@ -115,6 +119,8 @@ export class VirtualHost implements QueueHost {
       if (q) out.add(q);
       return;
     }
+    // The common case: no exchange-to-exchange bindings from here, so the router fills `out` directly.
+    if (ex.exchangeBindings === 0) { ex.router.route(key, headers, out as Set<Dest>); return; }
     const visited = this.seen;
     visited.clear();
     const stack = this.stack;

@@ -7,6 +7,7 @@ import { Reader } from '../amqp/reader.js';
 import { M, type Method } from '../amqp/spec.generated.js';
 import { decodePropsRaw, makeMessage, withProps, type Message } from '../broker/message.js';
 import * as ops from '../broker/ops.js';
+import { argType } from '../broker/args.js';
 import type { Entry, Queue } from '../broker/queue.js';
 import type { ClassicQueue } from '../broker/classic-queue.js';
 import type { Exchange } from '../broker/vhost.js';
@@ -62,7 +63,12 @@ export class Channel {
   // ---- frames ----
 
   onMethod(m: Method): void {
-    if (this.publishing) throw new ConnectionError(ReplyCode.UnexpectedFrame, `expected content header for class 60, got non content header frame instead`);
+    if (this.publishing) {
+      // RabbitMQ's command assembler names the pending basic.publish, whatever method arrived.
+      throw new ConnectionError(ReplyCode.UnexpectedFrame, this.propsRaw
+        ? 'expected content body, got non content body frame instead'
+        : 'expected content header for class 60, got non content header frame instead', M.BasicPublish);
+    }
     switch (m.id) {
       case M.BasicPublish: {
         if (m.immediate) throw new ConnectionError(ReplyCode.NotImplemented, 'immediate=true');
@@ -154,14 +160,15 @@ export class Channel {
   }
 
   onHeader(buf: Buffer, start: number, end: number): void {
-    if (!this.publishing || this.propsRaw) {
-      throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead');
-    }
+    if (!this.publishing) throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead', 0);
+    if (this.propsRaw) throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected content body, got non content body frame instead', M.BasicPublish);
     const r = new Reader(buf, start, end);
     const classId = r.u16();
     r.u16(); // weight
     const size = r.u64();
-    if (classId !== 60) throw new ConnectionError(ReplyCode.FrameError, `content header for class ${classId}, expected 60`);
+    if (classId !== 60) {
+      throw new ConnectionError(ReplyCode.UnexpectedFrame, `expected content header for class 60, got one for class ${classId} instead`, M.BasicPublish);
+    }
     const max = this.conn.server.maxMessageSize;
     if (size > max) {
       this.publishing = undefined;
@@ -174,12 +181,15 @@ export class Channel {
   }
 
   onBody(buf: Buffer, start: number, end: number): void {
-    if (!this.propsRaw) throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead');
+    if (!this.publishing) throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead', 0);
+    if (!this.propsRaw) {
+      throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected content header for class 60, got non content header frame instead', M.BasicPublish);
+    }
     const n = end - start;
     this.bodyReceived += n;
-    if (this.bodyReceived > this.bodySize) {
-      throw new ConnectionError(ReplyCode.FrameError, `body size exceeds the ${this.bodySize} bytes declared in the content header`);
-    }
+    // Like RabbitMQ, a body longer than declared never completes: the message is not routed, and the
+    // channel keeps waiting for a body until a method arrives (505). Nothing past the size is kept.
+    if (this.bodyReceived > this.bodySize) { this.bodyParts = []; return; }
     this.bodyParts.push(buf.subarray(start, end));
     if (this.bodyReceived === this.bodySize) this.finishPublish();
   }
@@ -204,6 +214,15 @@ export class Channel {
     }
     if (props.expiration !== undefined && !/^\d+$/.test(props.expiration)) {
       throw new ChannelError(ReplyCode.PreconditionFailed, `invalid expiration '${props.expiration}': {error,no_integer}`);
+    }
+    const headers = props.headers;
+    if (headers) {
+      for (const h of ['CC', 'BCC']) {
+        const v = headers[h];
+        if (v !== undefined && !Array.isArray(v)) {
+          throw new ChannelError(ReplyCode.PreconditionFailed, `invalid message: {unacceptable_type_in_header,"${h}",${argType(headers, h)}}`);
+        }
+      }
     }
     let msg = makeMessage(p.exchange, p.routingKey, raw, props, body);
     if (props.replyTo === REPLY_TO) {

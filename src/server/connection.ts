@@ -6,8 +6,9 @@ import type { Socket } from 'node:net';
 import { ChannelError, ConnectionError, DecodeError, ReplyCode, replyText } from '../amqp/errors.js';
 import { FrameReader, type FrameSink } from '../amqp/frame-reader.js';
 import { Reader } from '../amqp/reader.js';
-import { decodeMethod, encodeMethod, M, type Method } from '../amqp/spec.generated.js';
-import { readTable, type FieldTable } from '../amqp/table.js';
+import { decodeMethod, encodeMethod, M, methodNames, type Method } from '../amqp/spec.generated.js';
+import { readTable, TableError, type FieldTable } from '../amqp/table.js';
+import { erlW, frameText } from '../amqp/erl-format.js';
 import { FrameType, Writer } from '../amqp/writer.js';
 import type { Message } from '../broker/message.js';
 import type { OpContext } from '../broker/ops.js';
@@ -101,12 +102,19 @@ export class Connection implements FrameSink {
   }
 
   private frame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
+    // As RabbitMQ's rabbit_command_assembler:analyze_frame: anything else is an unknown frame.
+    const size = end - start;
+    if (!(type === FrameType.Method && size >= 4) && !(type === FrameType.Header && size >= 12) &&
+        type !== FrameType.Body && !(type === FrameType.Heartbeat && size === 0)) {
+      throw new ConnectionError(ReplyCode.FrameError, frameText(type, buf.subarray(start, end), 'unknown_frame'), 0);
+    }
     if (type === FrameType.Heartbeat) {
-      if (channel !== 0) throw new ConnectionError(ReplyCode.FrameError, 'heartbeat frame on non-zero channel');
+      if (channel !== 0) throw new ConnectionError(ReplyCode.UnexpectedFrame, frameText(type, buf.subarray(start, end)), 0);
       return;
     }
     if (type === FrameType.Method) {
-      const m = decodeMethod(new Reader(buf, start, end));
+      const m = this.decode(buf, start, end);
+      if (!m) return;
       this.currentMethod = m.id;
       if (channel === 0) return this.connectionMethod(m);
       if (this.state !== 'opened') {
@@ -115,16 +123,40 @@ export class Connection implements FrameSink {
       }
       return this.channelMethod(channel, m);
     }
-    if (type === FrameType.Header || type === FrameType.Body) {
-      if (this.state === 'closing') return;
-      const ch = channel === 0 ? undefined : this.channels.get(channel);
-      if (!ch) throw new ConnectionError(ReplyCode.ChannelError, `unexpected content frame on channel ${channel}`);
-      if (ch.closing) return;
-      this.currentMethod = M.BasicPublish;
-      if (type === FrameType.Header) ch.onHeader(buf, start, end); else ch.onBody(buf, start, end);
-      return;
+    if (this.state === 'closing') return;
+    if (channel === 0) throw new ConnectionError(ReplyCode.UnexpectedFrame, frameText(type, buf.subarray(start, end)), 0);
+    const ch = this.channels.get(channel);
+    // RabbitMQ creates the channel's frame assembler, which wants a method first.
+    if (!ch) throw new ConnectionError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead', 0);
+    if (ch.closing) return;
+    this.currentMethod = M.BasicPublish;
+    if (type === FrameType.Header) ch.onHeader(buf, start, end); else ch.onBody(buf, start, end);
+  }
+
+  /**
+   * Decodes a method frame's payload as RabbitMQ does: arguments that do not fill the payload exactly are a
+   * 501 "cannot decode <<args>>" naming the method. On an unknown method id or a malformed field table
+   * RabbitMQ's reader process crashes, so the socket is dropped without a close (returns undefined).
+   */
+  private decode(buf: Buffer, start: number, end: number): Method | undefined {
+    const id = buf.readUInt32BE(start);
+    const crash = (why: string) => {
+      if (this.state === 'closing') return undefined;
+      this.server.log('warning', `closing connection ${this.name}: ${why}`);
+      this.state = 'closed';
+      this.socket.destroy();
+      return undefined;
+    };
+    if (methodNames[id] === undefined) return crash(`unknown method ${id >>> 16}/${id & 0xffff}`);
+    const r = new Reader(buf, start, end);
+    try {
+      const m = decodeMethod(r);
+      if (r.pos === end) return m;
+    } catch (e) {
+      if (e instanceof TableError) return crash(`${methodNames[id]}: ${e.message}`);
+      if (!(e instanceof DecodeError)) throw e;
     }
-    throw new ConnectionError(ReplyCode.FrameError, `unknown frame type ${type}`);
+    throw new ConnectionError(ReplyCode.FrameError, `cannot decode ${erlW(buf.subarray(start + 4, end))}`, id);
   }
 
   private channelMethod(n: number, m: Method): void {

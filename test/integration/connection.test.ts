@@ -3,7 +3,7 @@
 // around them, as RabbitMQ 3.10.8 behaves (verified against the reference broker).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import amqp, { type ChannelModel } from 'amqplib';
+import amqp, { type ChannelModel, type Options } from 'amqplib';
 import { Connection as RabbitClient } from 'rabbitmq-client';
 import { startBroker, isRabbit, type TestBroker } from '../support/broker.js';
 import {
@@ -16,7 +16,7 @@ let broker: TestBroker;
 const conns: ChannelModel[] = [];
 const sockets: WireSocket[] = [];
 
-async function connect(url = broker.url, socketOptions?: Parameters<typeof amqp.connect>[1]): Promise<ChannelModel> {
+async function connect(url: string | Options.Connect = broker.url, socketOptions?: Parameters<typeof amqp.connect>[1]): Promise<ChannelModel> {
   const c = await amqp.connect(url, { noDelay: true, ...socketOptions });
   c.on('error', () => { /* server-initiated closes are asserted explicitly */ });
   conns.push(c);
@@ -109,7 +109,7 @@ describe('handshake', () => {
   it('AMQPLAIN login works as well as PLAIN', async () => {
     const u = new URL(broker.url);
     const c = await connect(
-      { protocol: 'amqp', hostname: u.hostname, port: Number(u.port), vhost: '/' } as unknown as string,
+      { protocol: 'amqp', hostname: u.hostname, port: Number(u.port), vhost: '/' },
       { credentials: amqp.credentials.amqplain('guest', 'guest') },
     );
     const ch = await c.createChannel();

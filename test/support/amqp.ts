@@ -238,6 +238,7 @@ export class WireSocket {
   static async open(host: string, port: number, header: Buffer | null = AMQP_HEADER): Promise<WireSocket> {
     const net = await import('node:net');
     const sock = net.connect(port, host);
+    sock.setNoDelay(true);
     await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
     const w = new WireSocket(sock);
     if (header) sock.write(header);

@@ -1,6 +1,7 @@
 // The 'headers' exchange type, as RabbitMQ 3.10's rabbit_exchange_type_headers: binding arguments matched
 // against message headers under x-match all (default) | any | all-with-x | any-with-x; a void binding value
 // only requires the header to be present; values compare as Erlang's == does (see erlang-terms.ts).
+import { argType } from '../args.js';
 import type { ExchangeType, Router } from '../router.js';
 import { encodeTable, type FieldTable, type FieldValue } from '../../amqp/table.js';
 import { ChannelError } from '../../amqp/errors.js';
@@ -71,7 +72,7 @@ class HeadersRouter<D> implements Router<D> {
       throw new ChannelError(406, `Invalid x-match field value ${erlBinary(Buffer.from(m, 'utf8'))}; ` +
         'expected all, any, all-with-x, or any-with-x');
     }
-    throw new ChannelError(406, `Invalid x-match field type ${erlType(m)} (value ${erlTerm(m)}); expected longstr`);
+    throw new ChannelError(406, `Invalid x-match field type ${argType(args, 'x-match')} (value ${erlTerm(m)}); expected longstr`);
   }
 
   bind(dest: D, _key: string, args: FieldTable): void {
