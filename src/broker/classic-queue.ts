@@ -1,5 +1,6 @@
 // Classic queue: ready messages in memory (ReadyList), consumers served by priority then round-robin,
 // TTL expiry at the head with a timer, max-length overflow, dead-lettering, single active consumer, x-expires.
+import { ChannelError, ReplyCode } from '../amqp/errors.js';
 import type { FieldTable } from '../amqp/table.js';
 import type { Message } from './message.js';
 import { ReadyList } from './ready-list.js';
@@ -146,15 +147,13 @@ export class ClassicQueue implements Queue {
     } finally { this.draining = false; }
   }
 
-  get(): Entry | undefined {
+  get(noAck: boolean): Entry | undefined {
     this.touch();
     this.expireNow();
     const e = this.ready.shift();
+    if (e && !noAck) this.unackedCount++;
     return e;
   }
-
-  /** For basic.get with ack: the entry counts as unacked until settled. */
-  markUnacked(): void { this.unackedCount++; }
 
   settle(entries: Entry[]): void { this.unackedCount -= entries.length; }
 
@@ -170,6 +169,12 @@ export class ClassicQueue implements Queue {
     this.unackedCount -= entries.length;
     if (this.deleted) return;
     this.host.deadLetter(this, entries, 'rejected');
+  }
+
+  checkConsume(exclusive: boolean): void {
+    if (this.consumers.length > 0 && (exclusive || this.consumers.some((x) => x.exclusive))) {
+      throw new ChannelError(ReplyCode.AccessRefused, `queue '${this.name}' in vhost '${this.vhost}' in exclusive use`);
+    }
   }
 
   addConsumer(c: QueueConsumer): void {

@@ -41,13 +41,19 @@ export interface Queue extends QueueDecl {
   readonly type: string;
   readonly messageCount: number;
   readonly consumerCount: number;
+  /** Dead-letter exchange and routing key in effect (argument or policy), if any. */
+  readonly dlx: string | undefined;
+  readonly dlrk: string | undefined;
   publish(msg: Message): PublishResult;
-  get(): Entry | undefined;
+  /** basic.get: the head entry; with noAck false it counts as unacknowledged until settled. */
+  get(noAck: boolean): Entry | undefined;
   /** Settled by the client (ack), or delivered with no-ack. */
   settle(entries: Entry[]): void;
   requeue(entries: Entry[]): void;
   /** Rejected without requeue: dead-letter ('rejected') or drop. */
   discard(entries: Entry[]): void;
+  /** 403 ACCESS_REFUSED when a new consumer (exclusive or not) may not join the current ones. */
+  checkConsume(exclusive: boolean): void;
   addConsumer(c: QueueConsumer): void;
   removeConsumer(c: QueueConsumer): void;
   hasConsumers(): boolean;

@@ -148,11 +148,11 @@ export class VirtualHost implements QueueHost {
   }
 
   deadLetter(from: Queue, entries: Entry[], reason: 'rejected' | 'expired' | 'maxlen'): void {
-    const dlxName = (from as ClassicQueue).dlx;
+    const dlxName = from.dlx;
     if (dlxName === undefined) return;
     const dlx = this.exchanges.get(dlxName);
     if (!dlx) return;
-    const dlrk = (from as ClassicQueue).dlrk;
+    const dlrk = from.dlrk;
     const out = new Set<Queue>();
     for (const e of entries) {
       const msg = deadLetteredMessage(e.msg, from, reason, dlxName, dlrk, this.now());

@@ -9,7 +9,6 @@ import { decodePropsRaw, makeMessage, withProps, type Message } from '../broker/
 import * as ops from '../broker/ops.js';
 import { argType } from '../broker/args.js';
 import type { Entry, Queue } from '../broker/queue.js';
-import type { ClassicQueue } from '../broker/classic-queue.js';
 import type { Exchange } from '../broker/vhost.js';
 import { Consumer } from './consumer.js';
 import type { Connection } from './connection.js';
@@ -306,14 +305,12 @@ export class Channel {
     const q = ops.lookupQueue(ctx, name);
     ops.checkExclusive(ctx, q);
     ctx.broker.checkPermission(ctx.user, ctx.vhost.name, 'read', 'queue', name);
-    if (q.hasConsumers() && (exclusive || (q as ClassicQueue & { hasExclusiveConsumer?: boolean }).hasExclusiveConsumer)) {
-      throw new ChannelError(ReplyCode.AccessRefused, `queue '${name}' in vhost '${ctx.vhost.name}' in exclusive use`);
-    }
     const prio = args['x-priority'];
     const priority = typeof prio === 'number' ? prio : 0;
     const c = new Consumer(this, tag, q, noAck, exclusive, priority, this.prefetch);
+    q.checkConsume(exclusive);
     this.consumers.set(tag, c);
-    if (exclusive) (q as ClassicQueue & { hasExclusiveConsumer?: boolean }).hasExclusiveConsumer = true;
+    // consume-ok must go out before the first delivery, which addConsumer may make at once.
     if (!noWait) this.conn.send(this.id, { id: M.BasicConsumeOk, consumerTag: tag });
     q.addConsumer(c);
   }
@@ -330,7 +327,6 @@ export class Channel {
 
   private removeConsumer(c: Consumer): void {
     this.consumers.delete(c.tag);
-    if (c.exclusive) (c.queue as ClassicQueue & { hasExclusiveConsumer?: boolean }).hasExclusiveConsumer = false;
     c.queue.removeConsumer(c);
   }
 
@@ -362,11 +358,10 @@ export class Channel {
     const q = ops.lookupQueue(ctx, name);
     ops.checkExclusive(ctx, q);
     ctx.broker.checkPermission(ctx.user, ctx.vhost.name, 'read', 'queue', name);
-    const e = q.get();
+    const e = q.get(noAck);
     if (!e) { this.conn.send(this.id, { id: M.BasicGetEmpty, reserved1: '' }); return; }
     const tag = this.nextTag++;
     if (!noAck) {
-      (q as ClassicQueue).markUnacked();
       this.unacked.set(tag, { tag, queue: q, entry: e, consumer: undefined });
       this.unackedCount++;
     }
