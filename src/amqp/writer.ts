@@ -47,8 +47,19 @@ export class Writer {
   }
   shortstr(s: string): void {
     this.ensure(1 + 255 * 3);
-    const n = this.buf.write(s, this.pos + 1, 255, 'utf8');
-    this.buf[this.pos] = n;
+    const buf = this.buf, len = s.length;
+    // Names and keys are short and nearly always ASCII: a loop beats a native utf8 write for them.
+    if (len <= 32) {
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[this.pos + 1 + i] = c;
+      }
+      if (i === len) { buf[this.pos] = len; this.pos += 1 + len; return; }
+    }
+    const n = buf.write(s, this.pos + 1, 255, 'utf8');
+    buf[this.pos] = n;
     this.pos += 1 + n;
   }
   longstr(s: string | Buffer): void {

@@ -138,22 +138,24 @@ export class Connection implements FrameSink {
    * 501 "cannot decode <<args>>" naming the method. On an unknown method id or a malformed field table
    * RabbitMQ's reader process crashes, so the socket is dropped without a close (returns undefined).
    */
+  /** Drops the socket without a close, as RabbitMQ's reader does when it crashes on undecodable input. */
+  private drop(why: string): undefined {
+    if (this.state === 'closing') return undefined;
+    this.server.log('warning', `closing connection ${this.name}: ${why}`);
+    this.state = 'closed';
+    this.socket.destroy();
+    return undefined;
+  }
+
   private decode(buf: Buffer, start: number, end: number): Method | undefined {
     const id = buf.readUInt32BE(start);
-    const crash = (why: string) => {
-      if (this.state === 'closing') return undefined;
-      this.server.log('warning', `closing connection ${this.name}: ${why}`);
-      this.state = 'closed';
-      this.socket.destroy();
-      return undefined;
-    };
-    if (methodNames[id] === undefined) return crash(`unknown method ${id >>> 16}/${id & 0xffff}`);
+    if (methodNames[id] === undefined) return this.drop(`unknown method ${id >>> 16}/${id & 0xffff}`);
     const r = new Reader(buf, start, end);
     try {
       const m = decodeMethod(r);
       if (r.pos === end) return m;
     } catch (e) {
-      if (e instanceof TableError) return crash(`${methodNames[id]}: ${e.message}`);
+      if (e instanceof TableError) return this.drop(`${methodNames[id]}: ${e.message}`);
       if (!(e instanceof DecodeError)) throw e;
     }
     throw new ConnectionError(ReplyCode.FrameError, `cannot decode ${erlW(buf.subarray(start + 4, end))}`, id);
