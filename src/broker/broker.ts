@@ -5,6 +5,7 @@ import type { FieldTable } from '../amqp/table.js';
 import { checkPassword, hashPassword, HASHING_SHA256, permits, type PermissionKind } from './auth.js';
 import { apply, emptyState, permissionKey, type Change, type Command, type ExchangeDef, type MetaState, type UserDef } from './metadata.js';
 import type { Queue } from './queue.js';
+import { MessageStats } from './stats.js';
 import { VirtualHost } from './vhost.js';
 
 export interface BrokerOptions {
@@ -34,6 +35,8 @@ export class Broker {
   readonly nodeName: string;
   readonly now: () => number;
   private listeners: ChangeListener[] = [];
+  /** Node-wide counters (all channels, including closed ones). */
+  readonly stats = new MessageStats();
   /** Bumped on every user or permission change, so channels can cache permission checks. */
   permissionEpoch = 0;
   /** Queues removed, for channels to drop consumers (set by the server layer). */

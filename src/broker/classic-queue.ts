@@ -4,6 +4,7 @@ import { ChannelError, ReplyCode } from '../amqp/errors.js';
 import type { FieldTable } from '../amqp/table.js';
 import type { Message } from './message.js';
 import { ReadyList } from './ready-list.js';
+import { MessageStats } from './stats.js';
 import type { Entry, PublishResult, Queue, QueueConsumer, QueueDecl, QueueHost } from './queue.js';
 
 type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
@@ -29,6 +30,7 @@ export class ClassicQueue implements Queue {
   private deleted = false;
   /** Messages delivered and not yet settled. */
   unackedCount = 0;
+  readonly stats = new MessageStats();
 
   // effective settings (arguments now; policies merge in with issue 3)
   messageTtl: number | undefined;
@@ -75,6 +77,7 @@ export class ClassicQueue implements Queue {
   }
 
   publish(msg: Message): PublishResult {
+    this.stats.publish++;
     const entry: Entry = { msg, seq: this.nextSeq++, redelivered: false, expiresAt: this.expiryFor(msg) };
     if (this.overflow !== 'drop-head' && this.overLimit(1, msg.body.length)) {
       if (this.overflow === 'reject-publish-dlx') this.host.deadLetter(this, [entry], 'maxlen');
@@ -155,7 +158,7 @@ export class ClassicQueue implements Queue {
     return e;
   }
 
-  settle(entries: Entry[]): void { this.unackedCount -= entries.length; }
+  settle(entries: Entry[]): void { this.unackedCount -= entries.length; this.stats.ack += entries.length; }
 
   requeue(entries: Entry[]): void {
     this.unackedCount -= entries.length;

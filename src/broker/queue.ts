@@ -2,6 +2,7 @@
 // queues and consumers exchange. Implementations: classic (classic-queue.ts); mirrored and quorum later.
 import type { FieldTable } from '../amqp/table.js';
 import type { Message } from './message.js';
+import type { MessageStats } from './stats.js';
 
 /** A message inside a queue. seq orders the queue; requeued entries return to their seq position. */
 export interface Entry {
@@ -39,6 +40,10 @@ export type PublishResult = 'ok' | 'rejected';
 
 export interface Queue extends QueueDecl {
   readonly type: string;
+  /** Counters: publish (enqueued), deliver/get (+ no-ack), redeliver, ack. */
+  readonly stats: MessageStats;
+  /** Delivered and not yet acknowledged. */
+  readonly unackedCount: number;
   readonly messageCount: number;
   readonly consumerCount: number;
   /** Dead-letter exchange and routing key in effect (argument or policy), if any. */

@@ -3,6 +3,7 @@
 import { Typed, type FieldTable, type FieldValue } from '../amqp/table.js';
 import type { BasicProperties } from '../amqp/spec.generated.js';
 import { ClassicQueue } from './classic-queue.js';
+import { MessageStats } from './stats.js';
 import { withProps, type Message } from './message.js';
 import type { BindingDef, Change, ExchangeDef } from './metadata.js';
 import type { Entry, Queue, QueueHost } from './queue.js';
@@ -16,6 +17,7 @@ export class Exchange {
   }
   /** Bindings from this exchange to other exchanges; routing takes a slower path while there are any. */
   exchangeBindings = 0;
+  readonly stats = new MessageStats();
   get name(): string { return this.def.name; }
   get alternate(): string | undefined {
     const ae = this.def.args['alternate-exchange'];

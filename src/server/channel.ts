@@ -11,6 +11,7 @@ import { argType } from '../broker/args.js';
 import type { Entry, Queue } from '../broker/queue.js';
 import type { Exchange } from '../broker/vhost.js';
 import { Consumer } from './consumer.js';
+import { MessageStats } from '../broker/stats.js';
 import type { Connection } from './connection.js';
 
 interface Unacked { tag: number; queue: Queue; entry: Entry; consumer: Consumer | undefined }
@@ -49,6 +50,7 @@ export class Channel {
   readonly replyToken = `${randomBytes(12).toString('base64url')}`;
 
   private readonly routed = new Set<Queue>();
+  readonly stats = new MessageStats();
   /** Exchanges this channel may publish to, valid while the broker's permission epoch is unchanged. */
   private writable = new Set<string>();
   private writableEpoch = -1;
@@ -229,6 +231,8 @@ export class Channel {
       msg = withProps(msg, { ...props, replyTo: `${REPLY_TO}.${this.replyToken}` });
     }
     const seq = this.confirm ? ++this.publishSeq : 0;
+    this.stats.publish++;
+    ctx.broker.stats.publish++;
     if (this.tx) { this.txPublishes.push({ ex, msg, mandatory: p.mandatory }); return; }
     this.route(ex, msg, p.mandatory, seq);
   }
@@ -244,11 +248,14 @@ export class Channel {
     const out = this.routed;
     out.clear();
     this.ctx.vhost.route(ex, msg, out);
+    ex.stats.publishIn++;
     if (out.size === 0) {
-      if (mandatory) conn.sendReturn(this.id, ReplyCode.NoRoute, 'NO_ROUTE', msg);
+      if (mandatory) { conn.sendReturn(this.id, ReplyCode.NoRoute, 'NO_ROUTE', msg); this.stats.returnUnroutable++; }
+      else this.stats.dropUnroutable++;
       if (seq) this.confirmOk(seq);
       return;
     }
+    ex.stats.publishOut++;
     const headers = msg.props.headers;
     if (headers && headers.BCC !== undefined) {
       const h = { ...headers };
@@ -262,11 +269,13 @@ export class Channel {
   }
 
   private confirmOk(seq: number): void {
+    this.stats.confirm++;
     this.ackUpTo = seq;
     this.conn.markDirty(this);
   }
 
   private confirmNack(seq: number): void {
+    this.stats.confirm++;
     this.ackUpTo = seq - 1;
     this.flushConfirms();
     this.conn.send(this.id, { id: M.BasicNack, deliveryTag: seq, multiple: false, requeue: false });
@@ -339,6 +348,9 @@ export class Channel {
 
   deliver(c: Consumer, queue: Queue, entry: Entry): void {
     const tag = this.nextTag++;
+    const s = this.stats, qs = queue.stats;
+    if (c.noAck) { s.deliverNoAck++; qs.deliverNoAck++; } else { s.deliver++; qs.deliver++; }
+    if (entry.redelivered) { s.redeliver++; qs.redeliver++; }
     if (!c.noAck) {
       this.unacked.set(tag, { tag, queue, entry, consumer: c });
       c.unacked++;
@@ -359,8 +371,10 @@ export class Channel {
     ops.checkExclusive(ctx, q);
     ctx.broker.checkPermission(ctx.user, ctx.vhost.name, 'read', 'queue', name);
     const e = q.get(noAck);
-    if (!e) { this.conn.send(this.id, { id: M.BasicGetEmpty, reserved1: '' }); return; }
+    if (!e) { this.stats.getEmpty++; q.stats.getEmpty++; this.conn.send(this.id, { id: M.BasicGetEmpty, reserved1: '' }); return; }
     const tag = this.nextTag++;
+    if (noAck) { this.stats.getNoAck++; q.stats.getNoAck++; } else { this.stats.get++; q.stats.get++; }
+    if (e.redelivered) { this.stats.redeliver++; q.stats.redeliver++; }
     if (!noAck) {
       this.unacked.set(tag, { tag, queue: q, entry: e, consumer: undefined });
       this.unackedCount++;
@@ -413,6 +427,7 @@ export class Channel {
   /** requeue undefined = ack; true = requeue; false = discard (dead-letter). */
   private settle(items: Unacked[], requeue: boolean | undefined): void {
     this.released(items);
+    if (requeue === undefined) this.stats.ack += items.length;
     for (const [q, entries] of byQueue(items)) {
       if (requeue === undefined) q.settle(entries);
       else if (requeue) q.requeue(entries);

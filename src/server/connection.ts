@@ -133,11 +133,6 @@ export class Connection implements FrameSink {
     if (type === FrameType.Header) ch.onHeader(buf, start, end); else ch.onBody(buf, start, end);
   }
 
-  /**
-   * Decodes a method frame's payload as RabbitMQ does: arguments that do not fill the payload exactly are a
-   * 501 "cannot decode <<args>>" naming the method. On an unknown method id or a malformed field table
-   * RabbitMQ's reader process crashes, so the socket is dropped without a close (returns undefined).
-   */
   /** Drops the socket without a close, as RabbitMQ's reader does when it crashes on undecodable input. */
   private drop(why: string): undefined {
     if (this.state === 'closing') return undefined;
@@ -147,6 +142,11 @@ export class Connection implements FrameSink {
     return undefined;
   }
 
+  /**
+   * Decodes a method frame's payload as RabbitMQ does: arguments that do not fill the payload exactly are a
+   * 501 "cannot decode <<args>>" naming the method. On an unknown method id or a malformed field table
+   * RabbitMQ's reader process crashes, so the socket is dropped without a close (returns undefined).
+   */
   private decode(buf: Buffer, start: number, end: number): Method | undefined {
     const id = buf.readUInt32BE(start);
     if (methodNames[id] === undefined) return this.drop(`unknown method ${id >>> 16}/${id & 0xffff}`);
