@@ -37,6 +37,7 @@ snapshot() {  # DIR: copy dist/src and package.json (warren-server.js reads ../.
   build_if_missing
   rm -rf "$1"; mkdir -p "$1/dist"
   cp -rp "$ROOT/dist/src" "$1/dist/src"; cp "$ROOT/package.json" "$1/"
+  ln -s "$ROOT/node_modules" "$1/node_modules"   # runtime dependencies (hono)
   describe "$1" > "$1/build.txt"
 }
 

@@ -16,13 +16,16 @@ export class FrameReader {
 
   constructor(private readonly sink: FrameSink) {}
 
-  /** Parses what it can; keeps the unfinished tail. Returns false once the sink asked to stop (paused). */
+  /** Set by the sink to stop handing out frames (backpressure); the rest waits for resume(). */
+  paused = false;
+
+  /** Parses what it can; keeps the unfinished tail, and everything after a pause. */
   push(chunk: Buffer): void {
     let buf = chunk;
-    if (this.rest) { buf = Buffer.concat([this.rest, chunk]); this.rest = null; }
+    if (this.rest) { buf = chunk.length ? Buffer.concat([this.rest, chunk]) : this.rest; this.rest = null; }
     let pos = 0;
     const len = buf.length;
-    while (len - pos >= 7) {
+    while (len - pos >= 7 && !this.paused) {
       const type = buf[pos]!;
       const channel = buf.readUInt16BE(pos + 1);
       const size = buf.readUInt32BE(pos + 3);
@@ -40,6 +43,12 @@ export class FrameReader {
       this.sink.onFrame(type, channel, buf, start, start + size);
     }
     if (pos < len) this.rest = pos === 0 ? buf : buf.subarray(pos);
+  }
+
+  /** Continues with the frames held back by a pause. */
+  resume(): void {
+    this.paused = false;
+    if (this.rest) this.push(Buffer.alloc(0));
   }
 
   /** Bytes held back waiting for the rest of a frame. */

@@ -6,6 +6,7 @@ import { checkPassword, hashPassword, HASHING_SHA256, permits, type PermissionKi
 import { apply, emptyState, permissionKey, type Change, type Command, type ExchangeDef, type MetaState, type UserDef } from './metadata.js';
 import type { Queue } from './queue.js';
 import { MessageStats } from './stats.js';
+import type { Store } from '../store/store.js';
 import { VirtualHost } from './vhost.js';
 
 export interface BrokerOptions {
@@ -18,6 +19,12 @@ export interface BrokerOptions {
   /** Users who may connect only from loopback addresses (RabbitMQ's loopback_users). */
   loopbackUsers?: string[];
   now?: () => number;
+  /** Metadata recovered from disk: rebuilt as it is instead of creating the defaults. */
+  state?: MetaState;
+  /** Called with each command before it is applied, with the state it applies to (persistence). */
+  persist?: (cmd: Command, before: MetaState) => void;
+  /** The durable store for persistent messages. */
+  store?: Store;
 }
 
 /** The exchanges every vhost has, as RabbitMQ creates them. */
@@ -33,6 +40,7 @@ export class Broker {
   readonly vhosts = new Map<string, VirtualHost>();
   readonly loopbackUsers: Set<string>;
   readonly nodeName: string;
+  readonly store: Store | undefined;
   readonly now: () => number;
   private listeners: ChangeListener[] = [];
   /** Node-wide counters (all channels, including closed ones). */
@@ -45,17 +53,35 @@ export class Broker {
   constructor(opts: BrokerOptions) {
     this.nodeName = opts.nodeName;
     this.now = opts.now ?? Date.now;
+    this.store = opts.store;
     this.loopbackUsers = new Set(opts.loopbackUsers ?? ['guest']);
+    if (opts.state) { this.load(opts.state); this.persist = opts.persist; return; }
+    this.persist = opts.persist;
     const user = opts.defaultUser ?? 'guest', vhost = opts.defaultVhost ?? '/';
-    this.addVhost(vhost);
+    this.addVhost(vhost, 'Default virtual host'); // RabbitMQ's description of the vhost it creates at first boot
     this.execute({ type: 'user.put', def: { name: user, passwordHash: hashPassword(opts.defaultPass ?? 'guest'), hashingAlgorithm: HASHING_SHA256, tags: opts.defaultUserTags ?? ['administrator'] } });
     this.execute({ type: 'permission.set', def: { user, vhost, ...(opts.defaultPermissions ?? { configure: '.*', write: '.*', read: '.*' }) } });
   }
 
+  private persist: ((cmd: Command, before: MetaState) => void) | undefined;
+
   onChange(l: ChangeListener): void { this.listeners.push(l); }
+
+  /** Rebuilds metadata and run-time objects from a recovered state (nothing is logged again). */
+  private load(s: MetaState): void {
+    for (const v of s.vhosts.values()) {
+      this.execute({ type: 'vhost.add', def: v.def });
+      for (const e of v.exchanges.values()) this.execute({ type: 'exchange.declare', def: e });
+      for (const q of v.queues.values()) this.execute({ type: 'queue.declare', def: q });
+      for (const b of v.bindings.values()) this.execute({ type: 'binding.add', def: b });
+    }
+    for (const u of s.users.values()) this.execute({ type: 'user.put', def: u });
+    for (const p of s.permissions.values()) this.execute({ type: 'permission.set', def: p });
+  }
 
   /** The only way metadata changes. Returns the primitive changes, which the run-time state has applied. */
   execute(cmd: Command): Change[] {
+    this.persist?.(cmd, this.meta);
     const changes = apply(this.meta, cmd);
     for (const c of changes) {
       if (c.type === 'vhost.added') {
@@ -63,6 +89,7 @@ export class Broker {
           now: this.now,
           deleteQueue: (vh, name) => this.execute({ type: 'queue.delete', vhost: vh, name }),
           onQueueRemoved: (q) => this.onQueueRemoved?.(q),
+          store: this.store,
         }));
       } else if (c.type === 'vhost.removed') {
         this.vhosts.delete(c.name);

@@ -64,6 +64,9 @@ export class ClassicQueue implements Queue {
 
   get messageCount(): number { return this.ready.length; }
   get consumerCount(): number { return this.consumers.length; }
+  // Read-only views for the management API.
+  get messageBytes(): number { return this.ready.bytes; }
+  get activeConsumerTag(): string | undefined { return this.singleActive ? this.consumers[0]?.tag : undefined; }
   hasConsumers(): boolean { return this.consumers.length > 0; }
 
   private expiryFor(msg: Message): number {
@@ -81,12 +84,14 @@ export class ClassicQueue implements Queue {
     const entry: Entry = { msg, seq: this.nextSeq++, redelivered: false, expiresAt: this.expiryFor(msg) };
     if (this.overflow !== 'drop-head' && this.overLimit(1, msg.body.length)) {
       if (this.overflow === 'reject-publish-dlx') this.host.deadLetter(this, [entry], 'maxlen');
+      this.gone(entry);
       return 'rejected';
     }
     // TTL 0: deliverable now or never (RabbitMQ's replacement for `immediate`).
     if (entry.expiresAt !== 0 && entry.expiresAt <= this.host.now()) {
       if (this.ready.length === 0 && this.deliverNow(entry)) return 'ok';
       this.host.deadLetter(this, [entry], 'expired');
+      this.gone(entry);
       return 'ok';
     }
     this.ready.push(entry);
@@ -94,6 +99,7 @@ export class ClassicQueue implements Queue {
       while (this.overLimit(0, 0) && this.ready.length > 0) {
         const dropped = this.ready.shiftOldest()!;
         this.host.deadLetter(this, [dropped], 'maxlen');
+        this.gone(dropped);
       }
     }
     this.drain();
@@ -107,6 +113,7 @@ export class ClassicQueue implements Queue {
     if (!c) return false;
     if (!c.noAck) this.unackedCount++;
     c.deliver(this, entry);
+    if (c.noAck) this.gone(entry);
     return true;
   }
 
@@ -145,6 +152,7 @@ export class ClassicQueue implements Queue {
           const e = this.ready.shift()!;
           if (!c.noAck) this.unackedCount++;
           c.deliver(this, e);
+          if (c.noAck) this.gone(e);
         }
       } while (this.redrain);
     } finally { this.draining = false; }
@@ -154,15 +162,29 @@ export class ClassicQueue implements Queue {
     this.touch();
     this.expireNow();
     const e = this.ready.shift();
-    if (e && !noAck) this.unackedCount++;
+    if (e) { if (noAck) this.gone(e); else this.unackedCount++; }
     return e;
   }
 
-  settle(entries: Entry[]): void { this.unackedCount -= entries.length; this.stats.ack += entries.length; }
+  settle(entries: Entry[]): void {
+    this.unackedCount -= entries.length;
+    this.stats.ack += entries.length;
+    for (const e of entries) this.gone(e);
+  }
+
+  /** A message left this queue for good: a stored one is released from the store. */
+  private gone(e: Entry): void {
+    if (e.msg.stored && this.durable && this.owner === undefined) this.host.release(this, e.msg.stored);
+  }
+
+  restore(msgs: Message[]): void {
+    for (const msg of msgs) this.ready.push({ msg, seq: this.nextSeq++, redelivered: false, expiresAt: this.expiryFor(msg) });
+    this.scheduleExpiry();
+  }
 
   requeue(entries: Entry[]): void {
     this.unackedCount -= entries.length;
-    if (this.deleted) return;
+    if (this.deleted) { for (const e of entries) this.gone(e); return; }
     for (const e of entries) { e.redelivered = true; this.ready.requeue(e); }
     this.drain();
     this.scheduleExpiry();
@@ -170,8 +192,8 @@ export class ClassicQueue implements Queue {
 
   discard(entries: Entry[]): void {
     this.unackedCount -= entries.length;
-    if (this.deleted) return;
-    this.host.deadLetter(this, entries, 'rejected');
+    if (!this.deleted) this.host.deadLetter(this, entries, 'rejected');
+    for (const e of entries) this.gone(e);
   }
 
   checkConsume(exclusive: boolean): void {
@@ -213,7 +235,7 @@ export class ClassicQueue implements Queue {
   private expireNow(): void {
     if (this.ready.length === 0 || !this.ready.mayExpire) return;
     const now = this.host.now();
-    this.ready.expireHeads(now, (e) => this.host.deadLetter(this, [e], 'expired'));
+    this.ready.expireHeads(now, (e) => { this.host.deadLetter(this, [e], 'expired'); this.gone(e); });
   }
 
   private scheduleExpiry(): void {
@@ -233,17 +255,18 @@ export class ClassicQueue implements Queue {
   }
 
   purge(): number {
-    const n = this.ready.length;
-    this.ready.clear();
-    return n;
+    const all = this.ready.clear();
+    for (const e of all) this.gone(e);
+    return all.length;
   }
 
   destroy(): number {
     this.deleted = true;
     clearTimeout(this.ttlTimer);
     clearTimeout(this.expiresTimer);
-    const n = this.ready.length;
-    this.ready.clear();
+    const all = this.ready.clear();
+    for (const e of all) this.gone(e);
+    const n = all.length;
     const cs = this.consumers;
     this.consumers = [];
     for (const c of cs) c.cancelledByQueue(this);

@@ -17,6 +17,9 @@ export interface Definitions {
   exchanges?: { name: string; vhost: string; type: string; durable: boolean; auto_delete: boolean; internal: boolean; arguments: FieldTable }[];
   queues?: { name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: FieldTable; type?: string }[];
   bindings?: { source: string; vhost: string; destination: string; destination_type: 'queue' | 'exchange'; routing_key: string; arguments: FieldTable }[];
+  policies?: { vhost: string; name: string; pattern: string; 'apply-to'?: string; definition: Record<string, unknown>; priority?: number }[];
+  parameters?: { vhost: string; component: string; name: string; value: unknown }[];
+  global_parameters?: { name: string; value: unknown }[];
   [k: string]: unknown;
 }
 
@@ -39,7 +42,9 @@ export function importDefinitions(broker: Broker, defs: Definitions): void {
   };
   for (const u of defs.users ?? []) {
     if (typeof u?.name !== 'string' || typeof u.password_hash !== 'string') throw new DefinitionsError('user without name or password_hash');
-    cmds.push({ type: 'user.put', def: { name: u.name, passwordHash: u.password_hash, hashingAlgorithm: u.hashing_algorithm ?? HASHING_SHA256, tags: tagList(u.tags) } });
+    const limits = limitsOf(u.limits);
+    cmds.push({ type: 'user.put', def: { name: u.name, passwordHash: u.password_hash, hashingAlgorithm: u.hashing_algorithm ?? HASHING_SHA256,
+      tags: tagList(u.tags), ...(limits ? { limits } : {}) } });
   }
   for (const p of defs.permissions ?? []) {
     needVhost(p.vhost, `permission for user '${p.user}'`);
@@ -61,10 +66,34 @@ export function importDefinitions(broker: Broker, defs: Definitions): void {
     cmds.push({ type: 'binding.add', def: { vhost: b.vhost, source: b.source, destination: b.destination,
       destinationKind: b.destination_type === 'exchange' ? 'exchange' : 'queue', routingKey: b.routing_key ?? '', args: b.arguments ?? {} } });
   }
+  settingsCommands(defs, needVhost, cmds);
   for (const v of defs.vhosts ?? []) {
     if (!broker.vhosts.has(v.name)) broker.addVhost(v.name, v.metadata?.description ?? v.description ?? '');
   }
   for (const c of cmds) broker.execute(c);
+}
+
+function limitsOf(v: unknown): Record<string, number> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'number') out[k] = x;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Policies, runtime parameters (vhost-limits among them, as RabbitMQ exports them) and global parameters. */
+function settingsCommands(defs: Definitions, needVhost: (vh: string, what: string) => void, cmds: Command[]): void {
+  for (const p of defs.policies ?? []) {
+    needVhost(p.vhost, `policy '${p.name}'`);
+    if (typeof p.pattern !== 'string' || typeof p.definition !== 'object') throw new DefinitionsError(`policy '${p.name}' needs a pattern and a definition`);
+    cmds.push({ type: 'policy.set', def: { vhost: p.vhost, name: p.name, pattern: p.pattern, applyTo: p['apply-to'] ?? 'all',
+      priority: p.priority ?? 0, definition: p.definition } });
+  }
+  for (const p of defs.parameters ?? []) {
+    needVhost(p.vhost, `parameter '${p.name}'`);
+    if (p.component === 'vhost-limits') cmds.push({ type: 'vhost.limits', vhost: p.vhost, limits: limitsOf(p.value) ?? {} });
+    else cmds.push({ type: 'parameter.set', def: { vhost: p.vhost, component: p.component, name: p.name, value: p.value } });
+  }
+  for (const g of defs.global_parameters ?? []) cmds.push({ type: 'global-parameter.set', def: { name: g.name, value: g.value } });
 }
 
 export function exportDefinitions(broker: Broker, version: string): Definitions {
@@ -72,10 +101,17 @@ export function exportDefinitions(broker: Broker, version: string): Definitions 
   const vhosts = [...m.vhosts.values()];
   return {
     rabbit_version: version, rabbitmq_version: version, product_name: 'Warren', product_version: version,
-    users: [...m.users.values()].map((u) => ({ name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags, limits: {} })),
+    users: [...m.users.values()].map((u) => ({ name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags, limits: u.limits ?? {} })),
     vhosts: vhosts.map((v) => ({ name: v.def.name, description: v.def.description, tags: v.def.tags, metadata: { description: v.def.description, tags: v.def.tags } })),
     permissions: [...m.permissions.values()].map((p) => ({ ...p })),
-    topic_permissions: [], parameters: [], global_parameters: [], policies: [],
+    topic_permissions: [],
+    parameters: vhosts.flatMap((v) => [
+      ...[...v.parameters.values()].map((p) => ({ vhost: p.vhost, component: p.component, name: p.name, value: p.value })),
+      ...(Object.keys(v.limits).length ? [{ vhost: v.def.name, component: 'vhost-limits', name: 'limits', value: v.limits }] : []),
+    ]),
+    global_parameters: [...m.globalParameters.values()].map((g) => ({ name: g.name, value: g.value })),
+    policies: vhosts.flatMap((v) => [...v.policies.values()].map((p) => ({
+      vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p.applyTo, definition: p.definition, priority: p.priority }))),
     queues: vhosts.flatMap((v) => [...v.queues.values()].filter((q) => q.durable && !q.owner).map((q) => ({
       name: q.name, vhost: q.vhost, durable: q.durable, auto_delete: q.autoDelete, arguments: q.args, type: q.type }))),
     exchanges: vhosts.flatMap((v) => [...v.exchanges.values()].filter((e) => e.durable && e.name !== '' && !e.name.startsWith('amq.')).map((e) => ({

@@ -3,10 +3,15 @@
 // local log (issue 3); in a cluster the same commands go through Raft. apply() validates nothing a caller
 // must check first (permissions, equivalence); it is idempotent and returns the primitive changes it made,
 // cascades included (a deleted queue's bindings, an auto-delete exchange losing its last binding).
+// Policies, operator policies, runtime parameters and limits are stored here; their effect is the vhost's.
 import type { FieldTable } from '../amqp/table.js';
 
 export interface VhostDef { name: string; description: string; tags: string[]; defaultQueueType?: string }
-export interface UserDef { name: string; passwordHash: string; hashingAlgorithm: string; tags: string[] }
+export interface UserDef {
+  name: string; passwordHash: string; hashingAlgorithm: string; tags: string[];
+  /** Per-user limits (max-connections, max-channels), as RabbitMQ's user-limits; absent = none. */
+  limits?: Record<string, number>;
+}
 export interface PermissionDef { user: string; vhost: string; configure: string; write: string; read: string }
 export interface ExchangeDef {
   vhost: string; name: string; type: string; durable: boolean; autoDelete: boolean; internal: boolean; args: FieldTable;
@@ -22,6 +27,14 @@ export interface BindingDef {
   vhost: string; source: string; destination: string; destinationKind: DestinationKind; routingKey: string; args: FieldTable;
 }
 
+/** A policy or operator policy, as RabbitMQ's (apply-to: queues, exchanges, all, classic_queues, ...). */
+export interface PolicyDef {
+  vhost: string; name: string; pattern: string; applyTo: string; priority: number; definition: Record<string, unknown>;
+}
+/** A vhost-scoped runtime parameter (federation-upstream, shovel, ...); value is the component's JSON. */
+export interface ParameterDef { vhost: string; component: string; name: string; value: unknown }
+export interface GlobalParameterDef { name: string; value: unknown }
+
 export type Command =
   | { type: 'vhost.add'; def: VhostDef }
   | { type: 'vhost.delete'; name: string }
@@ -34,7 +47,20 @@ export type Command =
   | { type: 'queue.declare'; def: QueueDef }
   | { type: 'queue.delete'; vhost: string; name: string }
   | { type: 'binding.add'; def: BindingDef }
-  | { type: 'binding.remove'; def: BindingDef };
+  | { type: 'binding.remove'; def: BindingDef }
+  /** Replaces description, tags and default queue type of an existing vhost. */
+  | { type: 'vhost.update'; def: VhostDef }
+  /** Replaces the vhost's limits (max-connections, max-queues); {} clears them. */
+  | { type: 'vhost.limits'; vhost: string; limits: Record<string, number> }
+  | { type: 'user.limits'; name: string; limits: Record<string, number> }
+  | { type: 'policy.set'; def: PolicyDef }
+  | { type: 'policy.clear'; vhost: string; name: string }
+  | { type: 'operator-policy.set'; def: PolicyDef }
+  | { type: 'operator-policy.clear'; vhost: string; name: string }
+  | { type: 'parameter.set'; def: ParameterDef }
+  | { type: 'parameter.clear'; vhost: string; component: string; name: string }
+  | { type: 'global-parameter.set'; def: GlobalParameterDef }
+  | { type: 'global-parameter.clear'; name: string };
 
 export type Change =
   | { type: 'vhost.added'; def: VhostDef }
@@ -46,7 +72,13 @@ export type Change =
   | { type: 'binding.added'; def: BindingDef }
   | { type: 'binding.removed'; def: BindingDef }
   | { type: 'user.changed'; name: string }
-  | { type: 'permission.changed'; user: string; vhost: string };
+  | { type: 'permission.changed'; user: string; vhost: string }
+  | { type: 'vhost.changed'; name: string }
+  | { type: 'vhost.limits.changed'; vhost: string }
+  /** A policy (operator: false) or operator policy was set or cleared: effective settings may change. */
+  | { type: 'policy.changed'; vhost: string; name: string; operator: boolean }
+  | { type: 'parameter.changed'; vhost: string; component: string; name: string }
+  | { type: 'global-parameter.changed'; name: string };
 
 export interface VhostState {
   def: VhostDef;
@@ -54,6 +86,11 @@ export interface VhostState {
   queues: Map<string, QueueDef>;
   /** Keyed by bindingKey(). */
   bindings: Map<string, BindingDef>;
+  policies: Map<string, PolicyDef>;
+  operatorPolicies: Map<string, PolicyDef>;
+  /** Keyed by parameterKey(). */
+  parameters: Map<string, ParameterDef>;
+  limits: Record<string, number>;
 }
 
 export interface MetaState {
@@ -61,10 +98,11 @@ export interface MetaState {
   users: Map<string, UserDef>;
   /** Keyed by `${user}\0${vhost}`. */
   permissions: Map<string, PermissionDef>;
+  globalParameters: Map<string, GlobalParameterDef>;
 }
 
 export function emptyState(): MetaState {
-  return { vhosts: new Map(), users: new Map(), permissions: new Map() };
+  return { vhosts: new Map(), users: new Map(), permissions: new Map(), globalParameters: new Map() };
 }
 
 /** Canonical JSON of a table: key order does not matter for binding identity. */
@@ -82,6 +120,7 @@ export function bindingKey(b: BindingDef): string {
 }
 
 export const permissionKey = (user: string, vhost: string) => `${user}\0${vhost}`;
+export const parameterKey = (component: string, name: string) => `${component}\0${name}`;
 
 /** Applies a command; returns the primitive changes in the order they happened. */
 export function apply(state: MetaState, cmd: Command): Change[] {
@@ -89,7 +128,8 @@ export function apply(state: MetaState, cmd: Command): Change[] {
   switch (cmd.type) {
     case 'vhost.add': {
       if (state.vhosts.has(cmd.def.name)) break;
-      state.vhosts.set(cmd.def.name, { def: cmd.def, exchanges: new Map(), queues: new Map(), bindings: new Map() });
+      state.vhosts.set(cmd.def.name, { def: cmd.def, exchanges: new Map(), queues: new Map(), bindings: new Map(),
+        policies: new Map(), operatorPolicies: new Map(), parameters: new Map(), limits: {} });
       out.push({ type: 'vhost.added', def: cmd.def });
       break;
     }
@@ -161,8 +201,79 @@ export function apply(state: MetaState, cmd: Command): Change[] {
       removeBinding(vh, k, b, out);
       break;
     }
+    default: applySettings(state, cmd, out);
   }
   return out;
+}
+
+/** Commands that change settings (vhost metadata, limits, policies, parameters); none cascades. */
+function applySettings(state: MetaState, cmd: Command, out: Change[]): void {
+  switch (cmd.type) {
+    case 'vhost.update': {
+      const vh = state.vhosts.get(cmd.def.name);
+      if (!vh) break;
+      vh.def = cmd.def;
+      out.push({ type: 'vhost.changed', name: cmd.def.name });
+      break;
+    }
+    case 'vhost.limits': {
+      const vh = state.vhosts.get(cmd.vhost);
+      if (!vh) break;
+      vh.limits = { ...cmd.limits };
+      out.push({ type: 'vhost.limits.changed', vhost: cmd.vhost });
+      break;
+    }
+    case 'user.limits': {
+      const u = state.users.get(cmd.name);
+      if (!u) break;
+      const limits = { ...cmd.limits };
+      state.users.set(cmd.name, Object.keys(limits).length ? { ...u, limits } : withoutLimits(u));
+      out.push({ type: 'user.changed', name: cmd.name });
+      break;
+    }
+    case 'policy.set': case 'operator-policy.set': {
+      const vh = state.vhosts.get(cmd.def.vhost);
+      if (!vh) break;
+      const operator = cmd.type === 'operator-policy.set';
+      (operator ? vh.operatorPolicies : vh.policies).set(cmd.def.name, cmd.def);
+      out.push({ type: 'policy.changed', vhost: cmd.def.vhost, name: cmd.def.name, operator });
+      break;
+    }
+    case 'policy.clear': case 'operator-policy.clear': {
+      const operator = cmd.type === 'operator-policy.clear';
+      const vh = state.vhosts.get(cmd.vhost);
+      if (vh && (operator ? vh.operatorPolicies : vh.policies).delete(cmd.name)) {
+        out.push({ type: 'policy.changed', vhost: cmd.vhost, name: cmd.name, operator });
+      }
+      break;
+    }
+    case 'parameter.set': {
+      const vh = state.vhosts.get(cmd.def.vhost);
+      if (!vh) break;
+      vh.parameters.set(parameterKey(cmd.def.component, cmd.def.name), cmd.def);
+      out.push({ type: 'parameter.changed', vhost: cmd.def.vhost, component: cmd.def.component, name: cmd.def.name });
+      break;
+    }
+    case 'parameter.clear': {
+      if (state.vhosts.get(cmd.vhost)?.parameters.delete(parameterKey(cmd.component, cmd.name))) {
+        out.push({ type: 'parameter.changed', vhost: cmd.vhost, component: cmd.component, name: cmd.name });
+      }
+      break;
+    }
+    case 'global-parameter.set':
+      state.globalParameters.set(cmd.def.name, cmd.def);
+      out.push({ type: 'global-parameter.changed', name: cmd.def.name });
+      break;
+    case 'global-parameter.clear':
+      if (state.globalParameters.delete(cmd.name)) out.push({ type: 'global-parameter.changed', name: cmd.name });
+      break;
+    default: break;
+  }
+}
+
+function withoutLimits(u: UserDef): UserDef {
+  const { limits: _limits, ...rest } = u;
+  return rest;
 }
 
 function removeBinding(vh: VhostState, key: string, b: BindingDef, out: Change[]): void {

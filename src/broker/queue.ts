@@ -3,6 +3,7 @@
 import type { FieldTable } from '../amqp/table.js';
 import type { Message } from './message.js';
 import type { MessageStats } from './stats.js';
+import type { StoredRef } from '../store/store.js';
 
 /** A message inside a queue. seq orders the queue; requeued entries return to their seq position. */
 export interface Entry {
@@ -46,6 +47,9 @@ export interface Queue extends QueueDecl {
   readonly unackedCount: number;
   readonly messageCount: number;
   readonly consumerCount: number;
+  /** Body bytes of the ready messages, and the single active consumer's tag (management API), if known. */
+  readonly messageBytes?: number;
+  readonly activeConsumerTag?: string | undefined;
   /** Dead-letter exchange and routing key in effect (argument or policy), if any. */
   readonly dlx: string | undefined;
   readonly dlrk: string | undefined;
@@ -69,6 +73,8 @@ export interface Queue extends QueueDecl {
   purge(): number;
   /** Removes the queue's state and cancels its consumers; returns the number of messages dropped. */
   destroy(): number;
+  /** Puts recovered messages back (start-up, before any consumer), in publish order. */
+  restore(msgs: Message[]): void;
   /** Policy or arguments changed: recompute effective settings. */
   reconfigure(): void;
 }
@@ -80,4 +86,6 @@ export interface QueueHost {
   deadLetter(from: Queue, entries: Entry[], reason: 'rejected' | 'expired' | 'maxlen'): void;
   /** The queue asks to be deleted (auto-delete after the last consumer, or x-expires). */
   requestDelete(q: Queue, why: 'auto-delete' | 'expired'): void;
+  /** A stored message left a durable queue for good. */
+  release(q: Queue, ref: StoredRef): void;
 }

@@ -4,6 +4,7 @@ import { Typed, type FieldTable, type FieldValue } from '../amqp/table.js';
 import type { BasicProperties } from '../amqp/spec.generated.js';
 import { ClassicQueue } from './classic-queue.js';
 import { MessageStats } from './stats.js';
+import type { Store, StoredRef } from '../store/store.js';
 import { withProps, type Message } from './message.js';
 import type { BindingDef, Change, ExchangeDef } from './metadata.js';
 import type { Entry, Queue, QueueHost } from './queue.js';
@@ -33,7 +34,12 @@ export interface VhostOwner {
   deleteQueue(vhost: string, name: string): void;
   /** Called after a queue is removed (cancel its consumers etc. already done by destroy). */
   onQueueRemoved?(q: Queue): void;
+  /** The durable store, when the node has one (tests may run without). */
+  readonly store: Store | undefined;
 }
+
+/** enqueue() result bits. */
+export const Enqueued = { Rejected: 1, Stored: 2 } as const;
 
 const MAX_AE_HOPS = 16;
 
@@ -143,7 +149,29 @@ export class VirtualHost implements QueueHost {
     visited.clear();
   }
 
+  /**
+   * Puts a routed message into its queues. A persistent message routed to any durable queue is appended to
+   * the store first, once for all of them. Returns Enqueued bits: Rejected (a queue refused it, overflow)
+   * and Stored (its confirm must wait for the store's sync).
+   */
+  enqueue(out: Set<Queue>, msg: Message): number {
+    let flags = 0;
+    const store = this.owner.store;
+    if (msg.persistent && store) {
+      let durable: { vhost: string; name: string }[] | undefined;
+      for (const q of out) if (q.durable && q.owner === undefined) (durable ??= []).push({ vhost: this.name, name: q.name });
+      if (durable) {
+        msg.stored = store.publish(durable, msg.exchange, msg.routingKey, msg.propsRaw, msg.body);
+        flags |= Enqueued.Stored;
+      }
+    }
+    for (const q of out) if (q.publish(msg) === 'rejected') flags |= Enqueued.Rejected;
+    return flags;
+  }
+
   // ---- QueueHost ----
+
+  release(q: Queue, ref: StoredRef): void { this.owner.store?.release({ vhost: this.name, name: q.name }, ref); }
 
   requestDelete(q: Queue): void {
     if (this.queues.get(q.name) === q) this.owner.deleteQueue(this.name, q.name);
@@ -160,10 +188,8 @@ export class VirtualHost implements QueueHost {
       const msg = deadLetteredMessage(e.msg, from, reason, dlxName, dlrk, this.now());
       out.clear();
       this.route(dlx, msg, out);
-      for (const q of out) {
-        if (isCycle(msg, q.name)) continue;
-        q.publish(msg);
-      }
+      for (const q of out) if (isCycle(msg, q.name)) out.delete(q);
+      if (out.size) this.enqueue(out, msg);
     }
   }
 }

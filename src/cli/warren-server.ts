@@ -1,17 +1,25 @@
 #!/usr/bin/env node
-// warren-server: starts one Warren node from src/config/settings.ts (defaults < warren.conf < warren-env.conf < env),
-// prints one "accepting AMQP connections" line, stops cleanly on SIGTERM/SIGINT; config errors exit 78 (EX_CONFIG).
-import { mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+// warren-server: starts one Warren node from src/config/settings.ts (defaults < warren.conf < warren-env.conf < env):
+// the control listener for warrenctl ("control listening on" line), then the app ("accepting AMQP connections" and
+// "management API listening" lines). Stops cleanly on SIGTERM/SIGINT or `warrenctl stop`; config errors and an
+// unsafe cookie exit 78 (EX_CONFIG), ports that cannot be bound exit 1.
+import { mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
+import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FieldTable } from '../amqp/table.js';
-import { Broker } from '../broker/broker.js';
+import { ResourceMonitor } from '../server/alarms.js';
+import { bootBroker } from '../store/boot.js';
 import { DefinitionsError, importDefinitions, type Definitions } from '../broker/definitions.js';
 import { ConfigError } from '../config/conf.js';
 import { loadSettings, type WarrenSettings } from '../config/settings.js';
+import { startManagement, type ManagementServer } from '../management/server.js';
 import type { ListenerAddress } from '../config/values.js';
 import { Server, type LogLevel } from '../server/server.js';
+import { CookieError, cookiePath, ensureCookie } from '../control/cookie.js';
+import { startControl, type ControlListener } from '../control/listener.js';
+import { WarrenNode, type App, type ListenerInfo } from '../control/node.js';
 
 /** sysexits.h EX_CONFIG: a configuration error. */
 const EX_CONFIG = 78;
@@ -57,6 +65,104 @@ async function listen(server: Server, l: ListenerAddress): Promise<{ host: strin
 
 const hostPort = (a: { host: string; port: number }) => `${isIPv6(a.host) ? `[${a.host}]` : a.host}:${a.port}`;
 
+/** What start_app runs: recover the store, load definitions, open the AMQP and management listeners. */
+async function startApp(settings: WarrenSettings, version: string, log: (level: LogLevel, msg: string) => void): Promise<App> {
+  const { broker, store, recovered } = await bootBroker(settings.dataDir, {
+    nodeName: settings.nodeName,
+    defaultUser: settings.defaultUser,
+    defaultPass: settings.defaultPass,
+    defaultVhost: settings.defaultVhost,
+    loopbackUsers: settings.loopbackUsers,
+    defaultUserTags: settings.defaultUserTags,
+    defaultPermissions: settings.defaultPermissions,
+  });
+  log('info', `recovered ${recovered.records} log records, ${recovered.messages} messages in ${recovered.queues} durable queues` +
+    (recovered.truncatedBytes ? `; cut ${recovered.truncatedBytes} bytes of torn log tail` : ''));
+  try {
+    if (settings.loadDefinitions) {
+      // As RabbitMQ's load_definitions: the file's users, vhosts, permissions, exchanges, queues and bindings.
+      let defs: Definitions;
+      try { defs = JSON.parse(readFileSync(settings.loadDefinitions, 'utf8')) as Definitions; } catch (e) {
+        throw new ConfigError(`load_definitions: cannot read ${settings.loadDefinitions}: ${(e as Error).message}`);
+      }
+      try { importDefinitions(broker, defs); } catch (e) {
+        if (e instanceof DefinitionsError) throw new ConfigError(`load_definitions: ${settings.loadDefinitions}: ${e.message}`);
+        throw e;
+      }
+      log('info', `imported definitions from ${settings.loadDefinitions}`);
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const serverProperties: FieldTable = { ...settings.serverProperties };
+  const server = new Server({
+    clusterName: settings.clusterName,
+    broker,
+    version,
+    log,
+    frameMax: settings.frameMax,
+    channelMax: settings.channelMax,
+    heartbeat: settings.heartbeat,
+    maxMessageSize: settings.maxMessageSize,
+    serverProperties,
+  });
+  const monitor = new ResourceMonitor({
+    memory: settings.vmMemoryHighWatermark, disk: settings.diskFreeLimit, dataDir: settings.dataDir,
+    intervalMs: Number(process.env.WARREN_ALARM_INTERVAL_MS) || 1000,
+  }, (active) => server.setAlarms(active), (msg) => log('warning', msg));
+  monitor.start();
+
+  const bound: { host: string; port: number }[] = [];
+  let mgmt: ManagementServer;
+  try {
+    for (const l of settings.listeners) bound.push(await listen(server, l));
+  } catch (e) {
+    await server.shutdown();
+    await store.close();
+    throw e;
+  }
+  try {
+    mgmt = await startManagement({
+      broker, server, version, port: settings.managementPort, host: settings.managementHost,
+      statsIntervalMs: settings.statsIntervalMs, amqpListeners: bound.map((b) => ({ protocol: 'amqp', ...b })),
+      dataDir: settings.dataDir, configFiles: settings.configFile ? [settings.configFile] : [],
+      logFiles: [...(settings.log.file ? [settings.log.file] : []), ...(settings.log.console ? ['<stderr>'] : [])],
+      memLimit: settings.vmMemoryHighWatermark.absolute ?? Math.floor((settings.vmMemoryHighWatermark.relative ?? 0.4) * totalmem()),
+      diskFreeLimit: settings.diskFreeLimit.absolute ?? Math.floor((settings.diskFreeLimit.relative ?? 0) * totalmem()),
+      log,
+    });
+  } catch (e) {
+    // As RabbitMQ, whose boot fails when the management plugin cannot bind its port.
+    await server.shutdown();
+    await store.close();
+    const where = hostPort({ host: settings.managementHost ?? '::', port: settings.managementPort });
+    throw new Error(`management API cannot listen on ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const head = `Warren ${version} node ${settings.nodeName}`;
+  if (bound.length === 0) {
+    process.stdout.write(`${head} started with no AMQP listeners (listeners.tcp = none) (data in ${settings.dataDir})\n`);
+  } else {
+    // Tests and scripts parse this line; with several listeners it names the first.
+    process.stdout.write(`${head} accepting AMQP connections on ${hostPort(bound[0])} (data in ${settings.dataDir})\n`);
+    for (const b of bound.slice(1)) log('info', `additional AMQP listener on ${hostPort(b)}`);
+  }
+  // Tests parse this line too.
+  process.stdout.write(`management API listening on ${hostPort(mgmt)}\n`);
+  const listeners: ListenerInfo[] = [
+    ...bound.map((b) => ({ interface: b.host, port: b.port, protocol: 'amqp', purpose: 'AMQP 0-9-1' })),
+    { interface: mgmt.host, port: mgmt.port, protocol: 'http', purpose: 'HTTP API' },
+  ];
+  return {
+    broker, server, listeners,
+    stop: async () => {
+      await mgmt.stop();
+      await server.shutdown();
+      await store.close();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const settings = loadSettings();
   const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -66,49 +172,34 @@ async function main(): Promise<void> {
   if (settings.envFile) log('info', `using environment file ${settings.envFile}`);
   if (settings.inert.length) log('info', `settings accepted but not acted on yet: ${settings.inert.join(', ')}`);
 
-  const broker = new Broker({
-    nodeName: settings.nodeName,
-    defaultUser: settings.defaultUser,
-    defaultPass: settings.defaultPass,
-    defaultVhost: settings.defaultVhost,
-    loopbackUsers: settings.loopbackUsers,
-    defaultUserTags: settings.defaultUserTags,
-    defaultPermissions: settings.defaultPermissions,
-  });
-  if (settings.loadDefinitions) {
-    // As RabbitMQ's load_definitions: the file's users, vhosts, permissions, exchanges, queues and bindings.
-    let defs: Definitions;
-    try { defs = JSON.parse(readFileSync(settings.loadDefinitions, 'utf8')) as Definitions; } catch (e) {
-      throw new ConfigError(`load_definitions: cannot read ${settings.loadDefinitions}: ${(e as Error).message}`);
-    }
-    try { importDefinitions(broker, defs); } catch (e) {
-      if (e instanceof DefinitionsError) throw new ConfigError(`load_definitions: ${settings.loadDefinitions}: ${e.message}`);
-      throw e;
-    }
-    log('info', `imported definitions from ${settings.loadDefinitions}`);
+  // Like Erlang's cookie check: the node does not start with a cookie others may read.
+  const cookieFile = cookiePath();
+  let cookie: string;
+  try { cookie = ensureCookie(cookieFile); } catch (e) {
+    if (e instanceof CookieError) throw new ConfigError(e.message);
+    throw e;
   }
-  const serverProperties: FieldTable = { ...settings.serverProperties };
-  if (settings.clusterName !== undefined && !('cluster_name' in serverProperties)) serverProperties.cluster_name = settings.clusterName;
-  const server = new Server({
-    broker,
-    version: pkg.version,
+  let control: ControlListener | undefined;
+  const node = new WarrenNode({
+    name: settings.nodeName, version: pkg.version, settings, cookieFile,
+    startApp: () => startApp(settings, pkg.version, log),
+    // reset: the store holds every durable definition and message (bootBroker keeps it in <dataDir>/store).
+    wipe: () => rmSync(join(settings.dataDir, 'store'), { recursive: true, force: true }),
     log,
-    frameMax: settings.frameMax,
-    channelMax: settings.channelMax,
-    heartbeat: settings.heartbeat,
-    maxMessageSize: settings.maxMessageSize,
-    serverProperties,
+    exit: (code) => { void (control?.close() ?? Promise.resolve()).then(() => process.exit(code)); },
   });
-
-  const bound: { host: string; port: number }[] = [];
-  for (const l of settings.listeners) bound.push(await listen(server, l));
-  const head = `Warren ${pkg.version} node ${settings.nodeName}`;
-  if (bound.length === 0) {
-    process.stdout.write(`${head} started with no AMQP listeners (listeners.tcp = none) (data in ${settings.dataDir})\n`);
-  } else {
-    // Tests and scripts parse this line; with several listeners it names the first.
-    process.stdout.write(`${head} accepting AMQP connections on ${hostPort(bound[0])} (data in ${settings.dataDir})\n`);
-    for (const b of bound.slice(1)) log('info', `additional AMQP listener on ${hostPort(b)}`);
+  // The control listener comes first, as Erlang distribution before the rabbit app: await_startup can wait.
+  try {
+    control = await startControl(node, { host: '127.0.0.1', port: settings.distPort, cookie, dataDir: settings.dataDir });
+  } catch (e) {
+    throw new Error(`control listener cannot listen on 127.0.0.1:${settings.distPort}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  process.stdout.write(`control listening on ${hostPort(control)}\n`);
+  try {
+    await node.startApp();
+  } catch (e) {
+    await control.close();
+    throw e;
   }
 
   let stopping = false;
@@ -116,7 +207,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('info', `received ${sig}, stopping`);
-    server.shutdown().then(() => process.exit(0), () => process.exit(1));
+    void node.stop();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -85,6 +85,10 @@ export interface WarrenConf {
   diskFreeLimit: { relative?: number; absolute?: number };
   log: { level?: LogLevel; file?: string | false; fileLevel?: LogLevel; console?: boolean; consoleLevel?: LogLevel };
   management: { port?: number; ip?: string };
+  /** collect_statistics_interval: how often the management statistics are sampled, in ms. */
+  statsInterval?: number;
+  /** management_agent.disable_metrics_collector: no statistics (no message_stats, no rates). */
+  disableMetricsCollector?: boolean;
   prometheus: { port?: number; ip?: string };
   clusterName?: string;
   /** load_definitions: a definitions JSON file imported at boot. */
@@ -137,17 +141,19 @@ rule('loopback_users.*', bool, (c, v, s) => {
   c.loopbackUsers ??= [];
   if (v) c.loopbackUsers.push(s[1]);
 });
-rule('vm_memory_high_watermark.relative', float(0), (c, v) => { c.vmMemoryHighWatermark.relative = v; }, true);
-rule('vm_memory_high_watermark.absolute', informationUnit, (c, v) => { c.vmMemoryHighWatermark.absolute = v; }, true);
-rule('disk_free_limit.relative', float(0), (c, v) => { c.diskFreeLimit.relative = v; }, true);
-rule('disk_free_limit.absolute', informationUnit, (c, v) => { c.diskFreeLimit.absolute = v; }, true);
+rule('vm_memory_high_watermark.relative', float(0), (c, v) => { c.vmMemoryHighWatermark.relative = v; });
+rule('vm_memory_high_watermark.absolute', informationUnit, (c, v) => { c.vmMemoryHighWatermark.absolute = v; });
+rule('disk_free_limit.relative', float(0), (c, v) => { c.diskFreeLimit.relative = v; });
+rule('disk_free_limit.absolute', informationUnit, (c, v) => { c.diskFreeLimit.absolute = v; });
 rule('log.level', level, (c, v) => { c.log.level = v; });
 rule('log.file', logFile, (c, v) => { c.log.file = v; });
 rule('log.file.level', level, (c, v) => { c.log.fileLevel = v; });
 rule('log.console', bool, (c, v) => { c.log.console = v; });
 rule('log.console.level', level, (c, v) => { c.log.consoleLevel = v; });
-rule('management.tcp.port', port, (c, v) => { c.management.port = v; }, true);
-rule('management.tcp.ip', ip, (c, v) => { c.management.ip = v; }, true);
+rule('management.tcp.port', port, (c, v) => { c.management.port = v; });
+rule('management.tcp.ip', ip, (c, v) => { c.management.ip = v; });
+rule('collect_statistics_interval', integer(100, 3_600_000), (c, v) => { c.statsInterval = v; });
+rule('management_agent.disable_metrics_collector', bool, (c, v) => { c.disableMetricsCollector = v; });
 rule('prometheus.tcp.port', port, (c, v) => { c.prometheus.port = v; }, true);
 rule('prometheus.tcp.ip', ip, (c, v) => { c.prometheus.ip = v; }, true);
 rule('cluster_name', string, (c, v) => { c.clusterName = v; });
@@ -165,7 +171,7 @@ export const INERT_KEYS: readonly string[] = rules.filter((r) => r.inert).map((r
 /** RabbitMQ settings Warren knows of but does not implement: named as such rather than "unknown". */
 const RABBITMQ_ONLY = [
   'listeners.ssl', 'ssl_options', 'num_acceptors', 'auth_mechanisms', 'auth_backends', 'cluster_formation',
-  'cluster_partition_handling', 'tcp_listen_options', 'collect_statistics_interval', 'management', 'mqtt', 'stomp',
+  'cluster_partition_handling', 'tcp_listen_options', 'management', 'mqtt', 'stomp',
   'web_mqtt', 'web_stomp', 'stream', 'prometheus', 'queue_master_locator', 'quorum_queue', 'classic_queue',
   'definitions', 'handshake_timeout', 'connection_max', 'channel_max_per_node',
   'consumer_timeout', 'vm_memory_high_watermark_paging_ratio', 'memory_monitor_interval', 'log',

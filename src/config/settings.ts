@@ -18,6 +18,10 @@ export interface WarrenSettings extends Settings {
   /** AMQP listeners; host undefined means every interface ("::", falling back to "0.0.0.0"). May be empty. */
   listeners: ListenerAddress[];
   managementHost: string | undefined;
+  /** The control port warrenctl talks to, on loopback (RabbitMQ's distribution port: AMQP port + 20000; 0 = any). */
+  distPort: number;
+  /** Management statistics sampling interval in ms (collect_statistics_interval, WARREN_STATS_INTERVAL_MS); 0 = off. */
+  statsIntervalMs: number;
   prometheusPort: number;
   prometheusHost: string | undefined;
   frameMax: number;
@@ -45,7 +49,14 @@ export interface WarrenSettings extends Settings {
 /** Names a warren-env.conf may set, with or without the WARREN_ prefix (as rabbitmq-env.conf drops RABBITMQ_). */
 export const ENV_FILE_VARS: readonly string[] = [
   'NODENAME', 'NODE_IP_ADDRESS', 'NODE_PORT', 'MANAGEMENT_PORT', 'PROMETHEUS_PORT', 'DATA_DIR', 'LOG_LEVEL', 'CONFIG_FILE',
+  'DIST_PORT',
+  'STATS_INTERVAL_MS',
 ];
+
+/** As RABBITMQ_DIST_PORT's default: the AMQP port + 20000 (25672), or 25672 when that does not fit. */
+function distPortFor(amqpPort: number): number {
+  return amqpPort > 0 && amqpPort + 20000 <= 65535 ? amqpPort + 20000 : 25672;
+}
 
 export interface EnvVar { value: string; origin: string }
 
@@ -87,6 +98,13 @@ export function parseEnvFile(text: string, file = 'warren-env.conf'): Map<string
     out.set(`WARREN_${base}`, { value, origin: `${at}: ${name}` });
   });
   return out;
+}
+
+/** WARREN_STATS_INTERVAL_MS: milliseconds between statistics samples, 0 to turn statistics off. */
+function statsInterval(v: EnvVar | undefined): number | undefined {
+  if (!v) return undefined;
+  if (!/^\d+$/.test(v.value)) throw new ConfigError(`${v.origin}=${v.value} is not a number of milliseconds`);
+  return Number(v.value);
 }
 
 function readEnvFile(path: string): Map<string, EnvVar> {
@@ -165,6 +183,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, opts: LoadOpt
     amqpHost: listeners[0]?.host,
     managementPort: portVar('WARREN_MANAGEMENT_PORT') ?? conf.management.port ?? 15672,
     managementHost: conf.management.ip,
+    distPort: portVar('WARREN_DIST_PORT') ?? distPortFor(listeners[0]?.port ?? 5672),
+    statsIntervalMs: conf.disableMetricsCollector ? 0 : statsInterval(vars.get('WARREN_STATS_INTERVAL_MS')) ?? conf.statsInterval ?? 5000,
     prometheusPort: portVar('WARREN_PROMETHEUS_PORT') ?? conf.prometheus.port ?? 15692,
     prometheusHost: conf.prometheus.ip,
     frameMax: conf.frameMax ?? 131072,

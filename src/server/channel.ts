@@ -9,7 +9,7 @@ import { decodePropsRaw, makeMessage, withProps, type Message } from '../broker/
 import * as ops from '../broker/ops.js';
 import { argType } from '../broker/args.js';
 import type { Entry, Queue } from '../broker/queue.js';
-import type { Exchange } from '../broker/vhost.js';
+import { Enqueued, type Exchange } from '../broker/vhost.js';
 import { Consumer } from './consumer.js';
 import { MessageStats } from '../broker/stats.js';
 import type { Connection } from './connection.js';
@@ -18,6 +18,9 @@ interface Unacked { tag: number; queue: Queue; entry: Entry; consumer: Consumer 
 type TxAck = { requeue: boolean | undefined; items: Unacked[] };
 
 export const REPLY_TO = 'amq.rabbitmq.reply-to';
+
+/** Confirm states: waiting for the store's fsync (to become ack or nack), or ready. */
+const Confirm = { Wait: 0, WaitNack: 1, Ack: 2, Nack: 3 } as const;
 
 export class Channel {
   closing = false;
@@ -38,8 +41,14 @@ export class Channel {
 
   private confirm = false;
   private publishSeq = 0;
-  private ackUpTo = 0;
+  /** Highest publish seq confirmed (acked or nacked) to the client. */
   private confirmed = 0;
+  /** Outcome of each publish not yet confirmed, from seq confirmBase on (array from confirmHead). */
+  private confirmStates: number[] = [];
+  private confirmHead = 0;
+  private confirmBase = 1;
+  private storedUpTo = 0;
+  private syncRequested = false;
 
   private tx = false;
   private txPublishes: { ex: Exchange; msg: Message; mandatory: boolean }[] = [];
@@ -58,6 +67,13 @@ export class Channel {
   constructor(readonly conn: Connection, readonly id: number) {}
 
   get ctx(): ops.OpContext { return this.conn.ctx!; }
+
+  // Read-only views for the management API (channel info).
+  get confirmMode(): boolean { return this.confirm; }
+  get transactional(): boolean { return this.tx; }
+  get unconfirmedCount(): number { return this.publishSeq - this.confirmed; }
+  get uncommittedMessages(): number { return this.txPublishes.length; }
+  get uncommittedAcks(): number { let n = 0; for (const a of this.txAcks) n += a.items.length; return n; }
 
   canDeliver(): boolean { return !this.closing && this.conn.canWrite(); }
 
@@ -237,13 +253,14 @@ export class Channel {
     this.route(ex, msg, p.mandatory, seq);
   }
 
-  private route(ex: Exchange, msg: Message, mandatory: boolean, seq: number): void {
+  /** Routes and enqueues one message; returns the Enqueued bits (0 when it reached no queue). */
+  private route(ex: Exchange, msg: Message, mandatory: boolean, seq: number): number {
     const conn = this.conn;
     if (ex.def.name === '' && msg.routingKey.startsWith(`${REPLY_TO}.`)) {
       const ok = conn.server.deliverReply(msg.routingKey.slice(REPLY_TO.length + 1), msg);
       if (!ok && mandatory) conn.sendReturn(this.id, ReplyCode.NoRoute, 'NO_ROUTE', msg);
       if (seq) this.confirmOk(seq);
-      return;
+      return 0;
     }
     const out = this.routed;
     out.clear();
@@ -253,7 +270,7 @@ export class Channel {
       if (mandatory) { conn.sendReturn(this.id, ReplyCode.NoRoute, 'NO_ROUTE', msg); this.stats.returnUnroutable++; }
       else this.stats.dropUnroutable++;
       if (seq) this.confirmOk(seq);
-      return;
+      return 0;
     }
     ex.stats.publishOut++;
     const headers = msg.props.headers;
@@ -262,32 +279,67 @@ export class Channel {
       delete h.BCC;
       msg = withProps(msg, { ...msg.props, headers: h });
     }
-    let rejected = false;
-    for (const q of out) if (q.publish(msg) === 'rejected') rejected = true;
+    const flags = this.ctx.vhost.enqueue(out, msg);
     out.clear();
-    if (seq) { if (rejected) this.confirmNack(seq); else this.confirmOk(seq); }
+    if (seq) this.settleConfirm(seq, (flags & Enqueued.Rejected) === 0, (flags & Enqueued.Stored) !== 0);
+    return flags;
   }
 
-  private confirmOk(seq: number): void {
+  private confirmOk(seq: number): void { this.settleConfirm(seq, true, false); }
+
+  /**
+   * Records the outcome of publish `seq` (settled in publish order). A stored message's confirm waits for the
+   * store's fsync; acks go out in publish order, coalesced with multiple=true, and never cover a nack.
+   */
+  private settleConfirm(seq: number, ok: boolean, stored: boolean): void {
     this.stats.confirm++;
-    this.ackUpTo = seq;
-    this.conn.markDirty(this);
+    if (this.confirmStates.length === this.confirmHead) this.confirmBase = seq;
+    this.confirmStates.push(stored ? (ok ? Confirm.Wait : Confirm.WaitNack) : ok ? Confirm.Ack : Confirm.Nack);
+    if (!stored) { this.conn.markDirty(this); return; }
+    this.storedUpTo = seq;
+    this.requestSync();
   }
 
-  private confirmNack(seq: number): void {
-    this.stats.confirm++;
-    this.ackUpTo = seq - 1;
-    this.flushConfirms();
-    this.conn.send(this.id, { id: M.BasicNack, deliveryTag: seq, multiple: false, requeue: false });
-    this.confirmed = this.ackUpTo = seq;
+  private requestSync(): void {
+    if (this.syncRequested) return;
+    this.syncRequested = true;
+    const upTo = this.storedUpTo;
+    this.ctx.broker.store!.sync(() => {
+      this.syncRequested = false;
+      const st = this.confirmStates;
+      for (let i = this.confirmHead; i < st.length && this.confirmBase + (i - this.confirmHead) <= upTo; i++) {
+        if (st[i] === Confirm.Wait) st[i] = Confirm.Ack; else if (st[i] === Confirm.WaitNack) st[i] = Confirm.Nack;
+      }
+      if (this.storedUpTo > upTo) this.requestSync();
+      this.conn.markDirty(this);
+    });
   }
 
-  /** Sends one ack covering every publish settled since the last flush (called once per event-loop turn). */
+  /** Sends the confirms that are ready, in publish order (called once per event-loop turn). */
   flushConfirms(): void {
-    if (this.ackUpTo <= this.confirmed || this.closing) return;
-    const multiple = this.ackUpTo - this.confirmed > 1;
-    this.conn.send(this.id, { id: M.BasicAck, deliveryTag: this.ackUpTo, multiple });
-    this.confirmed = this.ackUpTo;
+    if (this.closing) return;
+    const st = this.confirmStates;
+    let runEnd = 0;
+    while (this.confirmHead < st.length) {
+      const s = st[this.confirmHead]!;
+      if (s === Confirm.Wait || s === Confirm.WaitNack) break;
+      const seq = this.confirmBase;
+      if (s === Confirm.Ack) runEnd = seq;
+      else {
+        if (runEnd) { this.sendAck(runEnd); runEnd = 0; }
+        this.conn.send(this.id, { id: M.BasicNack, deliveryTag: seq, multiple: false, requeue: false });
+        this.confirmed = seq;
+      }
+      this.confirmHead++;
+      this.confirmBase++;
+    }
+    if (runEnd) this.sendAck(runEnd);
+    if (this.confirmHead > 1024 && this.confirmHead * 2 > st.length) { st.splice(0, this.confirmHead); this.confirmHead = 0; }
+  }
+
+  private sendAck(upTo: number): void {
+    this.conn.send(this.id, { id: M.BasicAck, deliveryTag: upTo, multiple: upTo - this.confirmed > 1 });
+    this.confirmed = upTo;
   }
 
   // ---- consume / deliver ----
@@ -459,9 +511,12 @@ export class Channel {
     if (!this.tx) throw new ChannelError(ReplyCode.PreconditionFailed, 'channel is not transactional');
     const pubs = this.txPublishes, acks = this.txAcks;
     this.txPublishes = []; this.txAcks = [];
-    for (const p of pubs) this.route(p.ex, p.msg, p.mandatory, 0);
+    let stored = false;
+    for (const p of pubs) if (this.route(p.ex, p.msg, p.mandatory, 0) & Enqueued.Stored) stored = true;
     for (const a of acks) this.settle(a.items, a.requeue);
-    this.conn.send(this.id, { id: M.TxCommitOk });
+    // commit-ok means the transaction's persistent messages are on disk, as with RabbitMQ.
+    if (stored) this.ctx.broker.store!.sync(() => { if (!this.closing) this.conn.send(this.id, { id: M.TxCommitOk }); });
+    else this.conn.send(this.id, { id: M.TxCommitOk });
   }
 
   private rollback(): void {

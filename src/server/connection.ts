@@ -35,6 +35,8 @@ export class Connection implements FrameSink {
   user = '';
   ctx: OpContext | undefined;
   clientProperties: FieldTable = {};
+  /** The SASL mechanism the client logged in with (for the management API). */
+  authMechanism = '';
   capabilities = { consumerCancelNotify: false, authFailureClose: false, connectionBlocked: false };
   readonly connectedAt = Date.now();
   private headerBuf: Buffer | null = null;
@@ -90,6 +92,40 @@ export class Connection implements FrameSink {
     this.scheduleFlush();
   }
 
+  // ---- resource alarms ----
+
+  /** Blocked: a publisher during an alarm; its socket is not read until every alarm clears. */
+  blocked = false;
+  private sentBlocked = false;
+
+  /** A publish arrived while an alarm is raised: stop reading after this frame (RabbitMQ's "blocked"). */
+  private block(): void {
+    if (this.blocked) return;
+    this.blocked = true;
+    this.reader.paused = true;
+    this.socket.pause();
+    this.notifyBlocked();
+  }
+
+  private notifyBlocked(): void {
+    if (!this.capabilities.connectionBlocked || this.sentBlocked || this.state !== 'opened') return;
+    const reason = this.server.alarms.has('memory') ? 'low on memory' : 'low on disk';
+    this.sentBlocked = true;
+    this.send(0, { id: M.ConnectionBlocked, reason });
+  }
+
+  /** The set of raised alarms changed. */
+  alarmsChanged(): void {
+    // As RabbitMQ: a connection is told it is blocked when it publishes during an alarm, not before.
+    if (this.server.alarms.size > 0) return;
+    if (this.sentBlocked && this.state === 'opened') { this.sentBlocked = false; this.send(0, { id: M.ConnectionUnblocked }); }
+    if (!this.blocked) return;
+    this.blocked = false;
+    this.socket.resume();
+    try { this.reader.resume(); } catch (e) { this.fail(e); }
+    this.scheduleFlush();
+  }
+
   onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
     if (this.state === 'closed') return;
     try {
@@ -117,6 +153,7 @@ export class Connection implements FrameSink {
       if (!m) return;
       this.currentMethod = m.id;
       if (channel === 0) return this.connectionMethod(m);
+      if (m.id === M.BasicPublish && this.server.alarms.size > 0) this.block();
       if (this.state !== 'opened') {
         if (this.state === 'closing') return;
         throw new ConnectionError(ReplyCode.ChannelError, `unexpected method on channel ${channel} before connection.open`);
@@ -171,6 +208,7 @@ export class Connection implements FrameSink {
           `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`, 0);
       }
       this.channels.set(n, new Channel(this, n));
+      this.server.churn.channelCreated++;
       this.send(n, { id: M.ChannelOpenOk, reserved1: '' });
       return;
     }
@@ -194,6 +232,7 @@ export class Connection implements FrameSink {
       case M.ConnectionStartOk: {
         if (this.state !== 'start') break;
         this.clientProperties = m.clientProperties;
+        this.authMechanism = m.mechanism;
         const caps = m.clientProperties.capabilities;
         if (caps && typeof caps === 'object' && !Array.isArray(caps) && !Buffer.isBuffer(caps)) {
           const c = caps as FieldTable;
@@ -301,7 +340,8 @@ export class Connection implements FrameSink {
     if (this.heartbeat === 0) return;
     const tick = (this.heartbeat * 1000) / 2;
     this.heartbeatTimer = setInterval(() => {
-      if (this.receivedSinceTick) { this.receivedSinceTick = false; this.missedTicks = 0; }
+      // A blocked connection is not read, so its heartbeats are not expected (as RabbitMQ).
+      if (this.receivedSinceTick || this.blocked) { this.receivedSinceTick = false; this.missedTicks = 0; }
       else if (++this.missedTicks >= 4) { // two heartbeat intervals with nothing received
         this.server.log('warning', `closing connection ${this.name}: missed heartbeats from client, timeout: ${this.heartbeat}s`);
         this.socket.destroy();

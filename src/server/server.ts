@@ -20,6 +20,8 @@ export interface ServerOptions {
   maxMessageSize?: number;
   /** Overrides/additions to the server properties sent in connection.start (RabbitMQ's server_properties). */
   serverProperties?: FieldTable;
+  /** warren.conf's cluster_name: the cluster_name property until set_cluster_name sets another (node name if unset). */
+  clusterName?: string;
   log?: (level: LogLevel, msg: string) => void;
 }
 
@@ -31,6 +33,10 @@ export class Server {
   readonly maxMessageSize: number;
   readonly connections = new Set<Connection>();
   readonly replyChannels = new Map<string, Channel>();
+  /** Resource alarms currently raised (memory, disk): publishers are blocked while any is. */
+  readonly alarms = new Set<string>();
+  /** Connections and channels opened since start (closed = opened - open now), for the management churn rates. */
+  readonly churn = { connectionCreated: 0, channelCreated: 0 };
   private readonly listeners: NetServer[] = [];
   private nextId = 1;
 
@@ -48,13 +54,14 @@ export class Server {
   log(level: LogLevel, msg: string): void { this.opts.log?.(level, msg); }
 
   serverProperties(): FieldTable {
+    const named = this.broker.meta.globalParameters.get('cluster_name')?.value;
     return {
       product: 'Warren',
       version: this.opts.version,
       platform: `Node.js ${process.version}`,
       copyright: 'Copyright (c) the Warren authors',
       information: 'Licensed under the Apache License 2.0',
-      cluster_name: this.nodeName,
+      cluster_name: typeof named === 'string' ? named : this.opts.clusterName ?? this.nodeName,
       capabilities: {
         publisher_confirms: true, exchange_exchange_bindings: true, 'basic.nack': true,
         consumer_cancel_notify: true, 'connection.blocked': true, consumer_priorities: true,
@@ -81,6 +88,14 @@ export class Server {
   private accept(socket: Socket): void {
     const c = new Connection(this, socket, this.nextId++);
     this.connections.add(c);
+    this.churn.connectionCreated++;
+  }
+
+  /** Called by the resource monitor with the alarms now raised. */
+  setAlarms(active: ReadonlySet<string>): void {
+    this.alarms.clear();
+    for (const a of active) this.alarms.add(a);
+    for (const c of this.connections) c.alarmsChanged();
   }
 
   connectionClosed(c: Connection): void {

@@ -25,7 +25,8 @@ async function withConf(text: string, env: Record<string, string> = {}): Promise
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [serverScript], {
-      env: { ...process.env, WARREN_NODE_PORT: '0', WARREN_DATA_DIR: join(dir, 'data-exit'), ...env },
+      env: { ...process.env, WARREN_NODE_PORT: '0', WARREN_DIST_PORT: '0', WARREN_COOKIE_FILE: join(dir, 'cookie'),
+        WARREN_DATA_DIR: join(dir, 'data-exit'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '', stdout = '';

@@ -1,6 +1,7 @@
 // Test support: the broker under test. Integration tests talk to a real broker over real sockets.
 // With WARREN_TEST_URL set (e.g. amqp://guest:guest@127.0.0.1:5673/ for RabbitMQ 3.10.8, see
-// test/against-rabbitmq.sh) they use that broker; otherwise each test file starts its own Warren process.
+// test/against-rabbitmq.sh) they use that broker, and its management API at WARREN_TEST_MGMT_URL (default:
+// the AMQP port + 10000, as test/rabbitmq.sh sets it up); otherwise each test file starts its own Warren process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,9 @@ export interface TestBroker {
   url: string;
   host: string;
   port: number;
+  /** The management API: its port and base URL (http://host:port, without /api). */
+  mgmtPort: number;
+  mgmtUrl: string;
   /** The Warren process, or undefined for an external broker. */
   proc?: ChildProcess;
   dataDir?: string;
@@ -42,6 +46,9 @@ export async function startWarren(opts: StartOptions = {}): Promise<TestBroker> 
       WARREN_NODE_PORT: '0',
       WARREN_MANAGEMENT_PORT: '0',
       WARREN_PROMETHEUS_PORT: '0',
+      // The control port (warrenctl) on a free port, and a cookie of the test's own instead of $HOME's.
+      WARREN_DIST_PORT: '0',
+      WARREN_COOKIE_FILE: join(dataDir, '.warren.cookie'),
       WARREN_DATA_DIR: dataDir,
       WARREN_LOG_LEVEL: process.env.WARREN_LOG_LEVEL ?? 'warning',
       ...opts.env,
@@ -52,11 +59,15 @@ export async function startWarren(opts: StartOptions = {}): Promise<TestBroker> 
   proc.stdout!.setEncoding('utf8');
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (d: string) => { out += d; });
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, mgmtPort] = await new Promise<[number, number]>((resolve, reject) => {
     const onData = (d: string) => {
       out += d;
       const m = /accepting AMQP connections on [^\s]*?:(\d+)/.exec(out);
-      if (m) { proc.stdout!.off('data', onData); proc.stdout!.on('data', (x: string) => { out += x; }); resolve(Number(m[1])); }
+      const mg = /management API listening on [^\s]*?:(\d+)/.exec(out);
+      if (m && mg) {
+        proc.stdout!.off('data', onData); proc.stdout!.on('data', (x: string) => { out += x; });
+        resolve([Number(m[1]), Number(mg[1])]);
+      }
     };
     proc.stdout!.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`warren-server exited with ${code} before accepting:\n${out}`)));
@@ -73,7 +84,8 @@ export async function startWarren(opts: StartOptions = {}): Promise<TestBroker> 
     return code;
   };
   const cleanup = () => { if (!opts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true }); };
-  return { url: `amqp://guest:guest@127.0.0.1:${port}/`, host: '127.0.0.1', port, proc, dataDir, output: () => out, stop };
+  return { url: `amqp://guest:guest@127.0.0.1:${port}/`, host: '127.0.0.1', port, mgmtPort, mgmtUrl: `http://127.0.0.1:${mgmtPort}`,
+    proc, dataDir, output: () => out, stop };
 }
 
 /** The broker a test file should use: the external one if WARREN_TEST_URL is set, else a fresh Warren. */
@@ -81,7 +93,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<TestBroker> 
   const ext = process.env.WARREN_TEST_URL;
   if (ext) {
     const u = new URL(ext);
-    return { url: ext, host: u.hostname, port: Number(u.port || 5672), output: () => '', stop: async () => null };
+    const port = Number(u.port || 5672);
+    const mgmt = new URL(process.env.WARREN_TEST_MGMT_URL ?? `http://${u.hostname}:${port + 10000}`);
+    const mgmtPort = Number(mgmt.port || 80);
+    return { url: ext, host: u.hostname, port, mgmtPort, mgmtUrl: `http://${mgmt.hostname}:${mgmtPort}`, output: () => '', stop: async () => null };
   }
   return startWarren(opts);
 }

@@ -119,7 +119,7 @@ describe('warren.conf keys', () => {
     const c = parseConf('vm_memory_high_watermark.relative = 0.4\nvm_memory_high_watermark.absolute = 2GiB\ndisk_free_limit.absolute = 50MB\ndisk_free_limit.relative = 1\n');
     assert.deepEqual(c.vmMemoryHighWatermark, { relative: 0.4, absolute: 2 * 1024 ** 3 });
     assert.deepEqual(c.diskFreeLimit, { absolute: 50_000_000, relative: 1 });
-    assert.deepEqual(inertSettings(c), ['vm_memory_high_watermark.relative', 'vm_memory_high_watermark.absolute', 'disk_free_limit.absolute', 'disk_free_limit.relative']);
+    assert.deepEqual(inertSettings(c), [], 'resource limits are enforced (alarms), not inert');
     rejects('vm_memory_high_watermark.relative = forty\n', "warren.conf:1: invalid value 'forty' for 'vm_memory_high_watermark.relative': expected a number such as 0.4");
     rejects('disk_free_limit.absolute = 50XB\n', "warren.conf:1: invalid value '50XB' for 'disk_free_limit.absolute': expected a size such as 50000000, 50MB, 512MiB or 2GB");
   });
@@ -188,7 +188,7 @@ describe('warren.conf.example', () => {
       const pattern = known.split('.');
       assert.ok(keys.some((k) => k.length === pattern.length && pattern.every((p, i) => p === '<name>' || p === k[i])), `${known} missing`);
     }
-    assert.ok(INERT_KEYS.includes('disk_free_limit.absolute'));
+    assert.ok(!INERT_KEYS.includes('disk_free_limit.absolute'), 'the disk limit is enforced');
   });
 });
 
@@ -202,7 +202,7 @@ describe('warren-env.conf', () => {
 
   it('errors name the file and line', () => {
     const bad: [string, string][] = [
-      ['\nFOO=1', "e.conf:2: unknown variable 'FOO' (known: NODENAME, NODE_IP_ADDRESS, NODE_PORT, MANAGEMENT_PORT, PROMETHEUS_PORT, DATA_DIR, LOG_LEVEL, CONFIG_FILE)"],
+      ['\nFOO=1', "e.conf:2: unknown variable 'FOO' (known: NODENAME, NODE_IP_ADDRESS, NODE_PORT, MANAGEMENT_PORT, PROMETHEUS_PORT, DATA_DIR, LOG_LEVEL, CONFIG_FILE, DIST_PORT, STATS_INTERVAL_MS)"],
       ['NODE_PORT = 1', "e.conf:1: no spaces are allowed around '=' (shell syntax: NAME=value)"],
       ['DATA_DIR=$HOME/x', 'e.conf:1: DATA_DIR: quote the value; variable expansion and command substitution are not supported'],
       ['DATA_DIR="$HOME/x"', 'e.conf:1: DATA_DIR: variable expansion and command substitution are not supported'],

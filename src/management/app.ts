@@ -1,0 +1,33 @@
+// The management API as a hono app: every route module registered under /api, RabbitMQ's JSON 404 for unknown
+// paths, and errors turned into {error, reason} answers (protocol errors as its direct requests answer them).
+import { Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import { amqpError, errorResponse, HttpError, jsonResponse } from './http.js';
+import { Router, type Mgmt } from './router.js';
+import * as bindings from './routes/bindings.js';
+import * as connections from './routes/connections.js';
+import * as definitions from './routes/definitions.js';
+import * as exchanges from './routes/exchanges.js';
+import * as health from './routes/health.js';
+import * as overview from './routes/overview.js';
+import * as policies from './routes/policies.js';
+import * as queues from './routes/queues.js';
+import * as users from './routes/users.js';
+import * as vhosts from './routes/vhosts.js';
+
+export function createApp(mgmt: Mgmt): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  // Read by the web UI before anyone logs in, so no credentials (as RabbitMQ's /api/auth).
+  app.get('/api/auth', () => jsonResponse(overview.AUTH_INFO));
+  const r = new Router(app, mgmt);
+  // Order matters where paths overlap: static segments before parameters (users/bulk-delete before users/:user).
+  for (const m of [overview, users, vhosts, connections, exchanges, queues, bindings, policies, definitions, health]) m.register(r);
+  app.notFound(() => jsonResponse({ error: 'Object Not Found', reason: 'Not Found' }, 404));
+  app.onError((e) => {
+    const mapped = amqpError(e, 'direct');
+    if (mapped instanceof HttpError) return errorResponse(mapped);
+    mgmt.log('error', `management API: ${(e as Error)?.stack ?? e}`);
+    return jsonResponse({ error: 'internal_server_error', reason: String((e as Error)?.message ?? e) }, 500);
+  });
+  return app;
+}

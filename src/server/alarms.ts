@@ -1,0 +1,60 @@
+// Resource alarms as RabbitMQ raises them: a memory high watermark (relative to total RAM or absolute) and a
+// disk free limit on the data directory's file system. While either is raised, connections that publish
+// are blocked (connection.blocked, reading paused); consumers keep draining. Checked on a coarse timer.
+import { statfsSync } from 'node:fs';
+import { totalmem } from 'node:os';
+
+export type AlarmKind = 'memory' | 'disk';
+
+export interface AlarmSettings {
+  /** vm_memory_high_watermark.relative (fraction of total RAM) or .absolute (bytes). */
+  memory: { relative?: number; absolute?: number };
+  /** disk_free_limit.absolute (bytes) or .relative (fraction of total RAM, as RabbitMQ defines it). */
+  disk: { relative?: number; absolute?: number };
+  dataDir: string;
+  intervalMs?: number;
+}
+
+export class ResourceMonitor {
+  readonly active = new Set<AlarmKind>();
+  readonly memoryLimit: number;
+  readonly diskLimit: number;
+  memoryUsed = 0;
+  diskFree = Infinity;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly s: AlarmSettings, private readonly onChange: (active: ReadonlySet<AlarmKind>) => void,
+    private readonly log?: (msg: string) => void) {
+    const mem = totalmem();
+    this.memoryLimit = s.memory.absolute ?? Math.floor((s.memory.relative ?? 0.4) * mem);
+    this.diskLimit = s.disk.absolute ?? Math.floor((s.disk.relative ?? 0) * mem);
+  }
+
+  start(): void {
+    this.check();
+    this.timer = setInterval(() => this.check(), this.s.intervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void { clearInterval(this.timer); }
+
+  check(): void {
+    this.memoryUsed = process.memoryUsage.rss();
+    try {
+      const st = statfsSync(this.s.dataDir);
+      this.diskFree = st.bavail * st.bsize;
+    } catch { /* keep the last reading */ }
+    let changed = this.set('memory', this.memoryUsed > this.memoryLimit,
+      `memory resource limit alarm: ${this.memoryUsed} bytes used, limit ${this.memoryLimit}`);
+    changed = this.set('disk', this.diskFree < this.diskLimit,
+      `free disk space alarm: ${this.diskFree} bytes free, limit ${this.diskLimit}`) || changed;
+    if (changed) this.onChange(this.active);
+  }
+
+  private set(kind: AlarmKind, on: boolean, text: string): boolean {
+    if (on === this.active.has(kind)) return false;
+    if (on) this.active.add(kind); else this.active.delete(kind);
+    this.log?.(`${on ? 'set' : 'cleared'} ${text}`);
+    return true;
+  }
+}
