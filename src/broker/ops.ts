@@ -130,7 +130,8 @@ export function declareQueue(ctx: OpContext, d: QueueDeclare): QueueDeclareOk {
     checkExclusive(ctx, existing);
     // RabbitMQ checks exclusive access first: a mismatch on `exclusive` is 405, not 406.
     if (d.exclusive !== (existing.owner !== undefined)) throw lockedError(name, vh);
-    if (existing.durable !== d.durable) inequivalent('queue', name, vh, 'durable', `'${d.durable}'`, `'${existing.durable}'`);
+    // Exclusive queues are always transient in RabbitMQ, so their durable flag is not compared.
+    if (existing.owner === undefined && existing.durable !== d.durable) inequivalent('queue', name, vh, 'durable', `'${d.durable}'`, `'${existing.durable}'`);
     if (existing.autoDelete !== d.autoDelete) inequivalent('queue', name, vh, 'auto_delete', `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
     assertQueueArgsEquivalent(name, vh, existing.args, d.args);
     existing.touch();
@@ -142,7 +143,7 @@ export function declareQueue(ctx: OpContext, d: QueueDeclare): QueueDeclareOk {
     // Declaring a DLX needs read on the queue and write on the dead-letter exchange, as RabbitMQ checks.
     ctx.broker.checkPermission(ctx.user, vh, 'write', 'exchange', dlx);
   }
-  ctx.broker.execute({ type: 'queue.declare', def: { vhost: vh, name, type: 'classic', durable: d.durable,
+  ctx.broker.execute({ type: 'queue.declare', def: { vhost: vh, name, type: 'classic', durable: d.durable && !d.exclusive,
     autoDelete: d.autoDelete, owner: d.exclusive ? ctx.connKey : undefined, args: d.args } });
   return { name, messageCount: 0, consumerCount: 0 };
 }

@@ -619,3 +619,15 @@ describe("an empty queue name means the channel's last declared queue", () => {
       { code: 404, classId: 50, methodId: 10, text: `NOT_FOUND - no queue '' ${V}` });
   });
 });
+
+describe('exclusive queues are transient', () => {
+  it('durable is not compared on redeclare of an exclusive queue (RabbitMQ stores it non-durable)', async () => {
+    const { conn, ch } = await open();
+    const q = qname('decl.excl');
+    await ch.assertQueue(q, { exclusive: true, durable: true });
+    await ch.assertQueue(q, { exclusive: true, durable: true });
+    const ch2 = await conn.createChannel();
+    await ch2.assertQueue(q, { exclusive: true, durable: false });
+    await ch2.deleteQueue(q);
+  });
+});
