@@ -6,6 +6,7 @@ import { checkPassword, hashPassword, HASHING_SHA256, permits, type PermissionKi
 import { apply, emptyState, permissionKey, type Change, type Command, type ExchangeDef, type MetaState, type UserDef } from './metadata.js';
 import type { Queue } from './queue.js';
 import { MessageStats } from './stats.js';
+import { stateToCommands } from './state-commands.js';
 import type { Store } from '../store/store.js';
 import { VirtualHost } from './vhost.js';
 
@@ -69,14 +70,7 @@ export class Broker {
 
   /** Rebuilds metadata and run-time objects from a recovered state (nothing is logged again). */
   private load(s: MetaState): void {
-    for (const v of s.vhosts.values()) {
-      this.execute({ type: 'vhost.add', def: v.def });
-      for (const e of v.exchanges.values()) this.execute({ type: 'exchange.declare', def: e });
-      for (const q of v.queues.values()) this.execute({ type: 'queue.declare', def: q });
-      for (const b of v.bindings.values()) this.execute({ type: 'binding.add', def: b });
-    }
-    for (const u of s.users.values()) this.execute({ type: 'user.put', def: u });
-    for (const p of s.permissions.values()) this.execute({ type: 'permission.set', def: p });
+    for (const c of stateToCommands(s)) this.execute(c);
   }
 
   /** The only way metadata changes. Returns the primitive changes, which the run-time state has applied. */

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSyn
 import { join } from 'node:path';
 import type { Command, MetaState, VhostState } from '../broker/metadata.js';
 import { apply, emptyState } from '../broker/metadata.js';
+import { stateToCommands } from '../broker/state-commands.js';
 import {
   decodeAck, decodeMeta, decodePub, decodePurge, encodeAck, encodeMeta, encodePub, encodePurge, RecordType,
   tableReplacer, tableReviver, type PubRecord, type QueueRef,
@@ -27,7 +28,8 @@ export interface Recovery {
 
 const qkey = (q: QueueRef) => `${q.vhost}\0${q.name}`;
 
-interface Snapshot { position: WalPosition; nextId: number; vhosts: unknown[]; users: unknown[]; permissions: unknown[] }
+/** The metadata snapshot: the commands that rebuild the durable state, and where in the WAL it was taken. */
+interface Snapshot { position: WalPosition; nextId: number; commands: Command[] }
 
 export class Store {
   readonly wal: Wal;
@@ -121,7 +123,12 @@ export class Store {
     this.reclaim();
   }
 
-  logCommand(cmd: Command): void { this.wal.append([encodeMeta(cmd)]); }
+  /** Logs a metadata command and starts writing it at once (a confirm that follows waits for the same fsync). */
+  logCommand(cmd: Command): void {
+    this.wal.append([encodeMeta(cmd)]);
+    if (!this.metaSyncQueued) { this.metaSyncQueued = true; this.wal.sync(() => { this.metaSyncQueued = false; }); }
+  }
+  private metaSyncQueued = false;
 
   /** Appends a persistent message once for all the durable queues it was routed to. */
   publish(queues: QueueRef[], exchange: string, routingKey: string, props: Buffer, body: Buffer): StoredRef {
@@ -172,11 +179,11 @@ export class Store {
     const position = { segment: this.wal.segment, offset: this.wal.size };
     const snap: Snapshot = {
       position, nextId: this.nextId,
-      vhosts: [...s.vhosts.values()].map((v) => ({ def: v.def, exchanges: [...v.exchanges.values()].filter((e) => e.durable),
-        queues: [...v.queues.values()].filter((q) => q.durable && !q.owner),
-        bindings: [...v.bindings.values()].filter((b) => durableBinding(v, b.source, b.destination, b.destinationKind)) })),
-      users: [...s.users.values()],
-      permissions: [...s.permissions.values()],
+      commands: stateToCommands(s, {
+        exchange: (vh, name) => !!s.vhosts.get(vh)?.exchanges.get(name)?.durable,
+        queue: (vh, name) => { const q = s.vhosts.get(vh)?.queues.get(name); return !!q && q.durable && !q.owner; },
+        binding: (vh, src, dest, kind) => durableBinding(s.vhosts.get(vh)!, src, dest, kind),
+      }),
     };
     const path = join(this.dir, 'metadata.snapshot');
     writeFileSync(`${path}.tmp`, JSON.stringify(snap, tableReplacer));
@@ -212,14 +219,7 @@ export function durableBinding(v: VhostState, source: string, dest: string, kind
 
 function stateFromSnapshot(snap: Snapshot): MetaState {
   const s = emptyState();
-  for (const raw of snap.vhosts as { def: VhostState['def']; exchanges: never[]; queues: never[]; bindings: never[] }[]) {
-    apply(s, { type: 'vhost.add', def: raw.def });
-    for (const e of raw.exchanges) apply(s, { type: 'exchange.declare', def: e });
-    for (const q of raw.queues) apply(s, { type: 'queue.declare', def: q });
-    for (const b of raw.bindings) apply(s, { type: 'binding.add', def: b });
-  }
-  for (const u of snap.users as never[]) apply(s, { type: 'user.put', def: u });
-  for (const p of snap.permissions as never[]) apply(s, { type: 'permission.set', def: p });
+  for (const c of snap.commands) apply(s, c);
   return s;
 }
 

@@ -48,7 +48,7 @@ export class Wal {
    * segments are removed, since nothing after a hole can have been confirmed.
    */
   recover(onRecord: (r: RecoveredRecord) => void): { records: number; truncatedBytes: number } {
-    let records = 0, truncatedBytes = 0;
+    let records = 0, truncatedBytes = 0, lastSize = 0;
     const segs = this.segments();
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
@@ -57,6 +57,7 @@ export class Wal {
       try {
         const total = fstatSync(fd).size;
         const good = scanSegment(fd, total, (offset, payload) => { records++; onRecord({ segment: seg, offset, payload }); });
+        lastSize = good;
         if (good < total) {
           truncatedBytes += total - good;
           ftruncateSync(fd, good);
@@ -69,7 +70,9 @@ export class Wal {
         }
       } finally { closeSync(fd); }
     }
-    this.segment = segs.length ? segs[segs.length - 1]! : 0;
+    // Appends may be queued before open(): they go after the last good record.
+    this.segment = segs.length ? segs[segs.length - 1]! : 1;
+    this.size = segs.length ? lastSize : 0;
     return { records, truncatedBytes };
   }
 
@@ -77,7 +80,7 @@ export class Wal {
   async open(): Promise<void> {
     if (this.segment === 0) this.segment = 1;
     this.fh = await open(join(this.dir, segName(this.segment)), 'a');
-    this.size = (await this.fh.stat()).size;
+    if (this.waiters.length || this.pending.length) void this.flush();
   }
 
   /**
@@ -104,7 +107,7 @@ export class Wal {
   /** Runs cb once everything appended so far is on disk (fdatasync). */
   sync(cb: () => void): void {
     this.waiters.push(cb);
-    if (!this.writing) void this.flush();
+    if (!this.writing && this.fh) void this.flush(); // before open(), open() starts the first flush
   }
 
   private roll(): void {

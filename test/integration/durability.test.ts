@@ -183,6 +183,36 @@ describe('durable metadata', { skip }, () => {
     } finally { rmSync(dataDir, { recursive: true, force: true }); }
   });
 
+  it('users, vhosts, permissions, policies and parameters survive restarts, also after the snapshot compacts the log', async () => {
+    const dataDir = newDataDir();
+    try {
+      let b = await start(dataDir);
+      const auth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}`, 'content-type': 'application/json' };
+      const put = async (path: string, body: unknown) => {
+        const r = await fetch(`${b.mgmtUrl}/api/${path}`, { method: 'PUT', headers: auth, body: JSON.stringify(body) });
+        assert.ok(r.status === 201 || r.status === 204, `PUT ${path}: ${r.status} ${await r.text()}`);
+      };
+      await put('vhosts/keep', {});
+      await put('users/keeper', { password: 'pw', tags: 'monitoring' });
+      await put('permissions/keep/keeper', { configure: '^k', write: '.*', read: '.*' });
+      await put('policies/keep/lazy', { pattern: '^lazy\\.', definition: { 'queue-mode': 'lazy', 'max-length': 10 }, 'apply-to': 'queues', priority: 3 });
+      for (let restart = 0; restart < 2; restart++) {
+        await b.stop('SIGKILL');
+        b = await start(dataDir);
+        const get = async (path: string) => (await fetch(`${b.mgmtUrl}/api/${path}`, { headers: auth })).json() as Promise<Record<string, unknown>>;
+        assert.equal((await get('vhosts/keep')).name, 'keep', `vhost after restart ${restart + 1}`);
+        assert.deepEqual((await get('users/keeper')).tags, ['monitoring']);
+        assert.equal((await get('permissions/keep/keeper')).configure, '^k');
+        const pol = await get('policies/keep/lazy');
+        assert.deepEqual([pol.pattern, pol.priority, pol['apply-to']], ['^lazy\\.', 3, 'queues']);
+        assert.deepEqual(pol.definition, { 'queue-mode': 'lazy', 'max-length': 10 });
+        const c = await amqp.connect(`amqp://keeper:pw@127.0.0.1:${b.port}/keep`);
+        await c.close();
+      }
+      await b.stop();
+    } finally { rmSync(dataDir, { recursive: true, force: true }); }
+  });
+
   it('segments roll over and are reclaimed once their messages are acknowledged', async () => {
     const dataDir = newDataDir();
     try {
