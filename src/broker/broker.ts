@@ -84,9 +84,12 @@ export class Broker {
           deleteQueue: (vh, name) => this.execute({ type: 'queue.delete', vhost: vh, name }),
           onQueueRemoved: (q) => this.onQueueRemoved?.(q),
           store: this.store,
+          meta: (vh) => this.meta.vhosts.get(vh),
         }));
       } else if (c.type === 'vhost.removed') {
         this.vhosts.delete(c.name);
+      } else if (c.type === 'policy.changed') {
+        this.vhosts.get(c.vhost)?.applyPolicies();
       } else if ('def' in c && 'vhost' in c.def) {
         this.vhosts.get(c.def.vhost)?.applyChange(c);
       }

@@ -1,7 +1,8 @@
 // Classic queue: ready messages in memory (ReadyList), consumers served by priority then round-robin,
 // TTL expiry at the head with a timer, max-length overflow, dead-lettering, single active consumer, x-expires.
 import { ChannelError, ReplyCode } from '../amqp/errors.js';
-import type { FieldTable } from '../amqp/table.js';
+import type { FieldTable, FieldValue } from '../amqp/table.js';
+import { effective } from './policy.js';
 import type { Message } from './message.js';
 import { ReadyList } from './ready-list.js';
 import { MessageStats } from './stats.js';
@@ -9,7 +10,7 @@ import type { Entry, PublishResult, Queue, QueueConsumer, QueueDecl, QueueHost }
 
 type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
 
-function num(v: unknown): number | undefined {
+function num(v: FieldValue | undefined): number | undefined {
   return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
 }
 
@@ -50,17 +51,39 @@ export class ClassicQueue implements Queue {
     this.touch();
   }
 
-  reconfigure(): void {
+  /** The merged policy + operator policy definition in effect ({} when none applies). */
+  policy: Record<string, unknown> = {};
+
+  /**
+   * Recomputes the settings in effect from the arguments and `policy` (RabbitMQ's precedence: the lowest
+   * numeric limit wins, otherwise the argument), then applies a lowered limit or TTL at once.
+   */
+  reconfigure(policy: Record<string, unknown> = this.policy): void {
+    this.policy = policy;
     const a = this.args;
-    this.messageTtl = num(a['x-message-ttl']);
-    this.expires = num(a['x-expires']);
-    this.maxLength = num(a['x-max-length']);
-    this.maxLengthBytes = num(a['x-max-length-bytes']);
-    this.overflow = (typeof a['x-overflow'] === 'string' ? a['x-overflow'] : 'drop-head') as Overflow;
-    this.dlx = typeof a['x-dead-letter-exchange'] === 'string' ? a['x-dead-letter-exchange'] : undefined;
-    this.dlrk = typeof a['x-dead-letter-routing-key'] === 'string' ? a['x-dead-letter-routing-key'] : undefined;
+    const str = (k: string) => { const v = effective(a, policy, k); return typeof v === 'string' ? v : undefined; };
+    this.messageTtl = num(effective(a, policy, 'message-ttl') as FieldValue);
+    const expires = this.expires;
+    this.expires = num(effective(a, policy, 'expires') as FieldValue);
+    this.maxLength = num(effective(a, policy, 'max-length') as FieldValue);
+    this.maxLengthBytes = num(effective(a, policy, 'max-length-bytes') as FieldValue);
+    this.overflow = (str('overflow') ?? 'drop-head') as Overflow;
+    this.dlx = str('dead-letter-exchange');
+    this.dlrk = str('dead-letter-routing-key');
+    this.queueMode = str('queue-mode') ?? 'default';
     this.singleActive = a['x-single-active-consumer'] === true;
+    if (this.overflow === 'drop-head') {
+      while (this.overLimit(0, 0) && this.ready.length > 0) {
+        const dropped = this.ready.shiftOldest()!;
+        this.host.deadLetter(this, [dropped], 'maxlen');
+        this.gone(dropped);
+      }
+    }
+    if (expires !== this.expires) this.touch();
   }
+
+  /** 'lazy' by argument or policy (bodies are paged out in a later stage; recorded and reported now). */
+  queueMode = 'default';
 
   get messageCount(): number { return this.ready.length; }
   get consumerCount(): number { return this.consumers.length; }

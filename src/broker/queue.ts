@@ -76,7 +76,7 @@ export interface Queue extends QueueDecl {
   /** Puts recovered messages back (start-up, before any consumer), in publish order. */
   restore(msgs: Message[]): void;
   /** Policy or arguments changed: recompute effective settings. */
-  reconfigure(): void;
+  reconfigure(policy?: Record<string, unknown>): void;
 }
 
 /** What a queue needs from its vhost. */

@@ -6,7 +6,8 @@ import { ClassicQueue } from './classic-queue.js';
 import { MessageStats } from './stats.js';
 import type { Store, StoredRef } from '../store/store.js';
 import { withProps, type Message } from './message.js';
-import type { BindingDef, Change, ExchangeDef } from './metadata.js';
+import type { BindingDef, Change, ExchangeDef, VhostState } from './metadata.js';
+import { effectiveDefinition, matchPolicy } from './policy.js';
 import type { Entry, Queue, QueueHost } from './queue.js';
 import { exchangeType, type Router } from './router.js';
 import './exchanges/index.js';
@@ -20,9 +21,11 @@ export class Exchange {
   exchangeBindings = 0;
   readonly stats = new MessageStats();
   get name(): string { return this.def.name; }
+  /** The alternate exchange in effect: the argument, else the policy's (RabbitMQ's precedence). */
+  policyAlternate: string | undefined;
   get alternate(): string | undefined {
     const ae = this.def.args['alternate-exchange'];
-    return typeof ae === 'string' ? ae : undefined;
+    return typeof ae === 'string' ? ae : this.policyAlternate;
   }
 }
 
@@ -36,6 +39,8 @@ export interface VhostOwner {
   onQueueRemoved?(q: Queue): void;
   /** The durable store, when the node has one (tests may run without). */
   readonly store: Store | undefined;
+  /** This vhost's metadata (for its policies). */
+  meta(vhost: string): VhostState | undefined;
 }
 
 /** enqueue() result bits. */
@@ -58,12 +63,13 @@ export class VirtualHost implements QueueHost {
 
   applyChange(c: Change): void {
     switch (c.type) {
-      case 'exchange.added': this.exchanges.set(c.def.name, new Exchange(c.def)); break;
+      case 'exchange.added': { const e = new Exchange(c.def); this.exchanges.set(c.def.name, e); this.applyPolicies(undefined, e); break; }
       case 'exchange.removed': this.exchanges.delete(c.def.name); break;
       case 'queue.added': {
         const q = new ClassicQueue({ vhost: c.def.vhost, name: c.def.name, durable: c.def.durable,
           autoDelete: c.def.autoDelete, owner: c.def.owner, args: c.def.args }, this);
         this.queues.set(c.def.name, q);
+        this.applyPolicies(q);
         break;
       }
       case 'queue.removed': {
@@ -82,6 +88,22 @@ export class VirtualHost implements QueueHost {
       }
       default: break;
     }
+  }
+
+  /** Policies changed (or an entity was added): recompute what applies to `q`/`e`, or to everything. */
+  applyPolicies(q?: Queue, e?: Exchange): void {
+    const m = this.owner.meta(this.name);
+    if (!m) return;
+    const forQueue = (x: Queue) => x.reconfigure(effectiveDefinition(matchPolicy(m.policies.values(), x.name, 'queue', x.type),
+      matchPolicy(m.operatorPolicies.values(), x.name, 'queue', x.type)));
+    const forExchange = (x: Exchange) => {
+      const ae = matchPolicy(m.policies.values(), x.name, 'exchange')?.definition['alternate-exchange'];
+      x.policyAlternate = typeof ae === 'string' ? ae : undefined;
+    };
+    if (q) return forQueue(q);
+    if (e) return forExchange(e);
+    for (const x of this.queues.values()) forQueue(x);
+    for (const x of this.exchanges.values()) forExchange(x);
   }
 
   private destOf(b: BindingDef): Dest | undefined {

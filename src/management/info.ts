@@ -15,29 +15,8 @@ import { EXCHANGE_STATS, LENGTHS, QUEUE_STATS, statsOf } from './sampler.js';
 export * from './info-common.js';
 export * from './info-conn.js';
 
-/** RabbitMQ's rabbit_policy:match: the highest-priority policy whose pattern and apply-to fit. */
-export function matchPolicy(policies: Iterable<PolicyDef>, name: string, kind: 'queue' | 'exchange', queueType = 'classic'): PolicyDef | undefined {
-  let best: PolicyDef | undefined;
-  for (const p of policies) {
-    const applies = p.applyTo === 'all' || (kind === 'exchange' ? p.applyTo === 'exchanges'
-      : p.applyTo === 'queues' || p.applyTo === `${queueType}_queues` || (queueType === 'stream' && p.applyTo === 'streams'));
-    if (!applies) continue;
-    let re: RegExp;
-    try { re = new RegExp(p.pattern); } catch { continue; }
-    if (re.test(name) && (!best || p.priority > best.priority)) best = p;
-  }
-  return best;
-}
-
-/** Policy and operator policy merged as RabbitMQ does: for numeric keys in both, the lower value wins. */
-export function effectiveDefinition(policy: PolicyDef | undefined, op: PolicyDef | undefined): Json {
-  const out: Json = { ...(policy?.definition ?? {}) };
-  for (const [k, v] of Object.entries(op?.definition ?? {})) {
-    const cur = out[k];
-    out[k] = typeof cur === 'number' && typeof v === 'number' ? Math.min(cur, v) : v;
-  }
-  return out;
-}
+export { matchPolicy, effectiveDefinition } from '../broker/policy.js';
+import { matchPolicy, effectiveDefinition } from '../broker/policy.js';
 
 /** Consumers per queue, gathered once from every channel (for queue info and the consumer list). */
 export function consumerIndex(server: Server): Map<Queue, Consumer[]> {
