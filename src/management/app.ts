@@ -19,6 +19,13 @@ export function createApp(mgmt: Mgmt): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
   // Read by the web UI before anyone logs in, so no credentials (as RabbitMQ's /api/auth).
   app.get('/api/auth', () => jsonResponse(overview.AUTH_INFO));
+  // A change answered as done is on disk: wait for the store's fsync after every request that may change
+  // metadata (one fsync serves all requests and publishes meanwhile).
+  app.use('/api/*', async (c, next) => {
+    await next();
+    const store = mgmt.broker.store;
+    if (store && c.req.method !== 'GET' && c.req.method !== 'HEAD') await new Promise<void>((r) => store.sync(r));
+  });
   const r = new Router(app, mgmt);
   // Order matters where paths overlap: static segments before parameters (users/bulk-delete before users/:user).
   for (const m of [overview, users, vhosts, connections, exchanges, queues, bindings, policies, definitions, health]) m.register(r);

@@ -31,6 +31,7 @@ export class Wal {
   private waiters: (() => void)[] = [];
   private writing = false;
   private failed: Error | undefined;
+  private closed = false;
   /** Called when a segment is closed (rolled over), e.g. to take a metadata snapshot. */
   onRoll: ((closed: number) => void) | undefined;
   /** Called after each durable batch with its byte count (stats, tests). */
@@ -106,6 +107,7 @@ export class Wal {
 
   /** Runs cb once everything appended so far is on disk (fdatasync). */
   sync(cb: () => void): void {
+    if (this.closed) { cb(); return; } // nothing more will be written
     this.waiters.push(cb);
     if (!this.writing && this.fh) void this.flush(); // before open(), open() starts the first flush
   }
@@ -169,6 +171,7 @@ export class Wal {
   /** Waits for queued writes, then closes. */
   async close(): Promise<void> {
     await new Promise<void>((r) => this.sync(r));
+    this.closed = true;
     await this.fh?.close();
     this.fh = undefined;
   }
