@@ -2,7 +2,8 @@
 // consumers (info-conn.ts, re-exported here): the JSON the management API lists and warrenctl prints. Pure
 // readers of broker and server state, independent of HTTP; the sampler (optional) adds rates and idle times.
 import type { Broker } from '../broker/broker.js';
-import type { BindingDef, PolicyDef } from '../broker/metadata.js';
+import type { BindingDef } from '../broker/metadata.js';
+import { effectiveDefinition, matchPolicy } from '../broker/policy.js';
 import type { Queue } from '../broker/queue.js';
 import type { Exchange } from '../broker/vhost.js';
 import type { Consumer } from '../server/consumer.js';
@@ -16,7 +17,6 @@ export * from './info-common.js';
 export * from './info-conn.js';
 
 export { matchPolicy, effectiveDefinition } from '../broker/policy.js';
-import { matchPolicy, effectiveDefinition } from '../broker/policy.js';
 
 /** Consumers per queue, gathered once from every channel (for queue info and the consumer list). */
 export function consumerIndex(server: Server): Map<Queue, Consumer[]> {

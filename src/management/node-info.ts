@@ -51,8 +51,8 @@ export function nodeInfo(m: Mgmt): Json {
   const out: Json = {
     name: m.broker.nodeName, type: 'disc', running: true, os_pid: String(process.pid),
     uptime: Date.now() - m.startedAt, processors: availableParallelism(), run_queue: 0, rates_mode: m.sampler ? 'basic' : 'none',
-    mem_used: memUsed, mem_limit: m.memLimit, mem_alarm: false, mem_calculation_strategy: 'rss',
-    disk_free: free, disk_free_limit: m.diskFreeLimit, disk_free_alarm: free > 0 && free < m.diskFreeLimit,
+    mem_used: memUsed, mem_limit: m.memLimit, mem_alarm: m.server.alarms.has('memory'), mem_calculation_strategy: 'rss',
+    disk_free: free, disk_free_limit: m.diskFreeLimit, disk_free_alarm: m.server.alarms.has('disk'),
     fd_used: fds, fd_total: fdMax, sockets_used: sockets, sockets_total: Math.floor(fdMax * 0.9),
     proc_used: 0, proc_total: 0, net_ticktime: 60, partitions: [], cluster_links: [],
     db_dir: m.dataDir, log_files: m.logFiles, config_files: m.configFiles, enabled_plugins: ['rabbitmq_management'],

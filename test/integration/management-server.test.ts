@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { external, serverScript, startWarren } from '../support/broker.js';
-import { api, type Json } from '../support/mgmt.js';
+import { api, waitFor, type Json } from '../support/mgmt.js';
 
 let dir: string;
 
@@ -44,6 +44,22 @@ describe('warren-server management listener', { skip: external ? 'needs a Warren
       assert.deepEqual([o.disable_stats, o.rates_mode, 'message_stats' in o], [true, 'none', false]);
       await api(b).put('/queues/%2F/q', {});
       assert.equal('message_stats' in (await api(b).get<Json>('/queues/%2F/q')).json, false);
+    } finally { await b.stop(); }
+  });
+
+  it('a raised resource alarm fails the alarm health checks (503) and shows on the node', async () => {
+    const conf = join(dir, 'alarm.conf');
+    writeFileSync(conf, 'vm_memory_high_watermark.absolute = 1MB\n');
+    const b = await startWarren({ env: { WARREN_CONFIG_FILE: conf } });
+    try {
+      const n = await waitFor<Json[]>(api(b), '/nodes', (l) => l[0]!.mem_alarm === true);
+      assert.equal(n[0]!.mem_limit, 1_000_000);
+      for (const check of ['alarms', 'local-alarms']) {
+        const r = await api(b).get<Json>(`/health/checks/${check}`);
+        assert.equal(r.status, 503);
+        assert.equal(r.json.status, 'failed');
+        assert.deepEqual(r.json.alarms, [{ node: n[0]!.name, resource: 'memory' }]);
+      }
     } finally { await b.stop(); }
   });
 

@@ -33,9 +33,15 @@ async function aliveness(req: Req): Promise<Response> {
 }
 
 export function register(r: Router): void {
-  for (const check of ['alarms', 'local-alarms']) {
-    // Warren raises no memory or disk alarms yet (vm_memory_high_watermark and disk_free_limit are stored only).
-    r.on(`/health/checks/${check}`, { auth: 'any', GET: () => ok() });
+  for (const [check, where] of [['alarms', 'in the cluster'], ['local-alarms', 'on the node']]) {
+    r.on(`/health/checks/${check}`, {
+      auth: 'any',
+      GET: (req) => {
+        const raised = [...req.mgmt.server.alarms];
+        if (raised.length === 0) return ok();
+        return failed({ reason: `There are alarms in effect ${where}`, alarms: raised.map((resource) => ({ node: req.broker.nodeName, resource })) });
+      },
+    });
   }
   r.on('/health/checks/certificate-expiration/:within/:unit', {
     auth: 'any',
