@@ -172,6 +172,27 @@ export class VirtualHost implements QueueHost {
   }
 
   /**
+   * Routes a published message from `ex` and puts it into the queues reached (BCC stripped first).
+   * Returns -1 when it reached no queue, else the Enqueued bits. `out` is the caller's scratch set.
+   */
+  publish(ex: Exchange, msg: Message, out: Set<Queue>): number {
+    out.clear();
+    this.route(ex, msg, out);
+    ex.stats.publishIn++;
+    if (out.size === 0) return -1;
+    ex.stats.publishOut++;
+    const headers = msg.props.headers;
+    if (headers && headers.BCC !== undefined) {
+      const h = { ...headers };
+      delete h.BCC;
+      msg = withProps(msg, { ...msg.props, headers: h });
+    }
+    const flags = this.enqueue(out, msg);
+    out.clear();
+    return flags;
+  }
+
+  /**
    * Puts a routed message into its queues. A persistent message routed to any durable queue is appended to
    * the store first, once for all of them. Returns Enqueued bits: Rejected (a queue refused it, overflow)
    * and Stored (its confirm must wait for the store's sync).

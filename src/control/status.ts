@@ -1,27 +1,10 @@
 // The facts behind warrenctl status, cluster_status and environment, in the JSON shapes rabbitmqctl's
 // --formatter json prints (same keys where Warren has the same fact; Node.js in place of Erlang). warrenctl
 // renders the text forms from these. A single node is a cluster of one.
-import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { totalmem, type as osType } from 'node:os';
-import { RABBITMQ_API_VERSION } from '../management/node-info.js';
+import { diskFree, fdTotal as fdLimit, fdUsed, RABBITMQ_API_VERSION } from '../management/node-info.js';
 import type { App, ListenerInfo, WarrenNode } from './node.js';
 
-function fdUsed(): number {
-  try { return readdirSync('/proc/self/fd').length; } catch { return 0; }
-}
-
-function fdLimit(): number {
-  try {
-    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    return m && m[1] !== 'unlimited' ? Number(m[1]) : 1048576;
-  } catch { return 1024; }
-}
-
-function diskFree(dir: string): number {
-  try { const s = statfsSync(dir); return s.bavail * s.bsize; } catch { return 0; }
-}
-
-/** The cluster name: set_cluster_name's global parameter, else warren.conf's cluster_name, else the node name. */
 export function clusterName(node: WarrenNode, app: App): string {
   const p = app.broker.meta.globalParameters.get('cluster_name');
   if (typeof p?.value === 'string') return p.value;

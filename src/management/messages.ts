@@ -3,7 +3,7 @@
 // in the queue's and exchange's statistics as RabbitMQ's management does through its direct channel.
 import { ChannelError, ReplyCode } from '../amqp/errors.js';
 import type { BasicProperties } from '../amqp/spec.generated.js';
-import { encodePropsRaw, makeMessage, withProps, type Message } from '../broker/message.js';
+import { encodePropsRaw, makeMessage, type Message } from '../broker/message.js';
 import * as ops from '../broker/ops.js';
 import type { Entry, Queue } from '../broker/queue.js';
 import { Enqueued, type Exchange } from '../broker/vhost.js';
@@ -64,20 +64,10 @@ export async function publish(ctx: ops.OpContext, server: Server, ex: Exchange, 
   if (props.expiration !== undefined && !/^\d+$/.test(props.expiration)) {
     throw new ChannelError(ReplyCode.PreconditionFailed, `invalid expiration '${props.expiration}': {error,no_integer}`);
   }
-  let msg: Message = makeMessage(ex.name, routingKey, encodePropsRaw(props), props, body);
+  const msg: Message = makeMessage(ex.name, routingKey, encodePropsRaw(props), props, body);
   if (ex.name === '' && routingKey.startsWith(`${REPLY_TO}.`)) return server.deliverReply(routingKey.slice(REPLY_TO.length + 1), msg);
-  const out = new Set<Queue>();
-  ctx.vhost.route(ex, msg, out);
-  ex.stats.publishIn++;
-  if (out.size === 0) return false;
-  ex.stats.publishOut++;
-  const headers = msg.props.headers;
-  if (headers && headers.BCC !== undefined) {
-    const h = { ...headers };
-    delete h.BCC;
-    msg = withProps(msg, { ...msg.props, headers: h });
-  }
-  const flags = ctx.vhost.enqueue(out, msg);
+  const flags = ctx.vhost.publish(ex, msg, new Set<Queue>());
+  if (flags < 0) return false;
   if (flags & Enqueued.Stored) await new Promise<void>((resolve) => ctx.broker.store!.sync(resolve));
   if (flags & Enqueued.Rejected) throw badRequest('rejected Unable to publish message. Check queue limits.');
   return true;

@@ -20,18 +20,19 @@ export function exchangeTypes(): Json[] {
   return Object.entries(EXCHANGE_TYPE_DESCRIPTIONS).map(([name, description]) => ({ name, description, enabled: true }));
 }
 
-function fdUsed(): number {
+/** Process facts both the API's node info and warrenctl status report. */
+export function fdUsed(): number {
   try { return readdirSync('/proc/self/fd').length; } catch { return 0; }
 }
 
-function fdTotal(): number {
+export function fdTotal(): number {
   try {
     const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     return m && m[1] !== 'unlimited' ? Number(m[1]) : 1048576;
   } catch { return 1024; }
 }
 
-function diskFree(dir: string): number {
+export function diskFree(dir: string): number {
   try { const s = statfsSync(dir); return s.bavail * s.bsize; } catch { return 0; }
 }
 

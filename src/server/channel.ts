@@ -262,25 +262,13 @@ export class Channel {
       if (seq) this.confirmOk(seq);
       return 0;
     }
-    const out = this.routed;
-    out.clear();
-    this.ctx.vhost.route(ex, msg, out);
-    ex.stats.publishIn++;
-    if (out.size === 0) {
+    const flags = this.ctx.vhost.publish(ex, msg, this.routed);
+    if (flags < 0) {
       if (mandatory) { conn.sendReturn(this.id, ReplyCode.NoRoute, 'NO_ROUTE', msg); this.stats.returnUnroutable++; }
       else this.stats.dropUnroutable++;
       if (seq) this.confirmOk(seq);
       return 0;
     }
-    ex.stats.publishOut++;
-    const headers = msg.props.headers;
-    if (headers && headers.BCC !== undefined) {
-      const h = { ...headers };
-      delete h.BCC;
-      msg = withProps(msg, { ...msg.props, headers: h });
-    }
-    const flags = this.ctx.vhost.enqueue(out, msg);
-    out.clear();
     if (seq) this.settleConfirm(seq, (flags & Enqueued.Rejected) === 0, (flags & Enqueued.Stored) !== 0);
     return flags;
   }
