@@ -46,6 +46,7 @@ export class Store {
     mkdirSync(dir, { recursive: true });
     this.wal = new Wal(join(dir, 'wal'), segmentBytes);
     this.wal.onRoll = () => this.snapshotSoon();
+    this.wal.onError = (e) => process.stderr.write(`${new Date().toISOString()} [error] write-ahead log failed, nothing more will be confirmed: ${e.message}\n`);
   }
 
   /** Reads snapshot and WAL (synchronously, before the node accepts connections). */

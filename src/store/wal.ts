@@ -34,6 +34,8 @@ export class Wal {
   private closed = false;
   /** Called when a segment is closed (rolled over), e.g. to take a metadata snapshot. */
   onRoll: ((closed: number) => void) | undefined;
+  /** Called once if a write or fsync fails; the log accepts nothing after that. */
+  onError: ((e: Error) => void) | undefined;
   /** Called after each durable batch with its byte count (stats, tests). */
   onSynced: ((bytes: number) => void) | undefined;
 
@@ -145,8 +147,10 @@ export class Wal {
         for (const w of waiters) w();
       }
     } catch (e) {
+      // A failed write (e.g. ENOSPC) must not crash the node: nothing after it is confirmed, later appends
+      // throw (the publishing connection gets 541), and the owner is told.
       this.failed = e as Error;
-      throw e;
+      this.onError?.(this.failed);
     } finally {
       this.writing = false;
     }
