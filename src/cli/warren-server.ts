@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // warren-server: starts one Warren node from src/config/settings.ts (defaults < warren.conf < warren-env.conf < env):
 // the control listener for warrenctl ("control listening on" line), then the app ("accepting AMQP connections" and
-// "management API listening" lines). Stops cleanly on SIGTERM/SIGINT or `warrenctl stop`; config errors and an
+// "management API listening" and "prometheus listening" lines). Stops cleanly on SIGTERM/SIGINT or `warrenctl stop`; config errors and an
 // unsafe cookie exit 78 (EX_CONFIG), ports that cannot be bound exit 1.
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
@@ -15,6 +15,7 @@ import { DefinitionsError, importDefinitions, type Definitions } from '../broker
 import { ConfigError } from '../config/conf.js';
 import { loadSettings, type WarrenSettings } from '../config/settings.js';
 import { startManagement, type ManagementServer } from '../management/server.js';
+import { startPrometheus, type PrometheusServer } from '../management/prometheus.js';
 import type { ListenerAddress } from '../config/values.js';
 import { Server, type LogLevel } from '../server/server.js';
 import { CookieError, cookiePath, ensureCookie } from '../control/cookie.js';
@@ -139,6 +140,20 @@ async function startApp(settings: WarrenSettings, version: string, log: (level: 
     const where = hostPort({ host: settings.managementHost ?? '::', port: settings.managementPort });
     throw new Error(`management API cannot listen on ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  let prom: PrometheusServer;
+  try {
+    // rabbitmq_prometheus: /metrics and /metrics/per-object on their own listener.
+    prom = await startPrometheus({
+      broker, server, version, port: settings.prometheusPort, host: settings.prometheusHost, dataDir: settings.dataDir,
+      memLimit: settings.vmMemoryHighWatermark.absolute ?? Math.floor((settings.vmMemoryHighWatermark.relative ?? 0.4) * totalmem()),
+    });
+  } catch (e) {
+    await mgmt.stop();
+    await server.shutdown();
+    await store.close();
+    const where = hostPort({ host: settings.prometheusHost ?? '::', port: settings.prometheusPort });
+    throw new Error(`prometheus cannot listen on ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   const head = `Warren ${version} node ${settings.nodeName}`;
   if (bound.length === 0) {
     process.stdout.write(`${head} started with no AMQP listeners (listeners.tcp = none) (data in ${settings.dataDir})\n`);
@@ -149,13 +164,16 @@ async function startApp(settings: WarrenSettings, version: string, log: (level: 
   }
   // Tests parse this line too.
   process.stdout.write(`management API listening on ${hostPort(mgmt)}\n`);
+  process.stdout.write(`prometheus listening on ${hostPort(prom)}\n`);
   const listeners: ListenerInfo[] = [
     ...bound.map((b) => ({ interface: b.host, port: b.port, protocol: 'amqp', purpose: 'AMQP 0-9-1' })),
     { interface: mgmt.host, port: mgmt.port, protocol: 'http', purpose: 'HTTP API' },
+    { interface: prom.host, port: prom.port, protocol: 'http/prometheus', purpose: 'Prometheus exporter API over HTTP' },
   ];
   return {
     broker, server, listeners,
     stop: async () => {
+      await prom.stop();
       await mgmt.stop();
       await server.shutdown();
       await store.close();

@@ -60,6 +60,8 @@ export class Channel {
 
   private readonly routed = new Set<Queue>();
   readonly stats = new MessageStats();
+  /** Set once teardown has added this channel's counters to the server's closed-channel totals. */
+  retired = false;
   /** Exchanges this channel may publish to, valid while the broker's permission epoch is unchanged. */
   private writable = new Set<string>();
   private writableEpoch = -1;
@@ -524,6 +526,7 @@ export class Channel {
 
   /** Channel closed (by either side) or its connection went away: requeue unacked, drop consumers. */
   teardown(): void {
+    if (!this.retired) { this.retired = true; this.conn.server.channelRetired(this.stats); }
     this.closing = true;
     for (const c of [...this.consumers.values()]) this.removeConsumer(c);
     if (this.replyConsumer) { this.conn.server.replyChannels.delete(this.replyToken); this.replyConsumer = undefined; }

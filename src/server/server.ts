@@ -4,6 +4,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { ReplyCode } from '../amqp/errors.js';
 import type { FieldTable } from '../amqp/table.js';
 import type { Broker } from '../broker/broker.js';
+import { MessageStats } from '../broker/stats.js';
 import type { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
 import type { Channel } from './channel.js';
@@ -37,6 +38,8 @@ export class Server {
   readonly alarms = new Set<string>();
   /** Connections and channels opened since start (closed = opened - open now), for the management churn rates. */
   readonly churn = { connectionCreated: 0, channelCreated: 0 };
+  /** Running sum of the message counters of channels torn down, so node-wide totals keep counting (Prometheus). */
+  readonly closedChannelStats = new MessageStats();
   private readonly listeners: NetServer[] = [];
   private nextId = 1;
 
@@ -96,6 +99,12 @@ export class Server {
     this.alarms.clear();
     for (const a of active) this.alarms.add(a);
     for (const c of this.connections) c.alarmsChanged();
+  }
+
+  /** A channel was torn down: its final counters join closedChannelStats (once per channel). */
+  channelRetired(stats: MessageStats): void {
+    const into = this.closedChannelStats as unknown as Record<string, number>, from = stats as unknown as Record<string, number>;
+    for (const k of Object.keys(from)) if (typeof from[k] === 'number') into[k]! += from[k]!;
   }
 
   connectionClosed(c: Connection): void {

@@ -23,6 +23,8 @@ export interface TestBroker {
   /** The management API: its port and base URL (http://host:port, without /api). */
   mgmtPort: number;
   mgmtUrl: string;
+  /** The Prometheus endpoint's base URL (http://host:port, without /metrics); undefined for an external broker. */
+  promUrl?: string;
   /** The Warren process, or undefined for an external broker. */
   proc?: ChildProcess;
   dataDir?: string;
@@ -59,14 +61,15 @@ export async function startWarren(opts: StartOptions = {}): Promise<TestBroker> 
   proc.stdout!.setEncoding('utf8');
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (d: string) => { out += d; });
-  const [port, mgmtPort] = await new Promise<[number, number]>((resolve, reject) => {
+  const [port, mgmtPort, promPort] = await new Promise<[number, number, number]>((resolve, reject) => {
     const onData = (d: string) => {
       out += d;
       const m = /accepting AMQP connections on [^\s]*?:(\d+)/.exec(out);
       const mg = /management API listening on [^\s]*?:(\d+)/.exec(out);
-      if (m && mg) {
+      const pr = /prometheus listening on [^\s]*?:(\d+)/.exec(out);
+      if (m && mg && pr) {
         proc.stdout!.off('data', onData); proc.stdout!.on('data', (x: string) => { out += x; });
-        resolve([Number(m[1]), Number(mg[1])]);
+        resolve([Number(m[1]), Number(mg[1]), Number(pr[1])]);
       }
     };
     proc.stdout!.on('data', onData);
@@ -85,7 +88,7 @@ export async function startWarren(opts: StartOptions = {}): Promise<TestBroker> 
   };
   const cleanup = () => { if (!opts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true }); };
   return { url: `amqp://guest:guest@127.0.0.1:${port}/`, host: '127.0.0.1', port, mgmtPort, mgmtUrl: `http://127.0.0.1:${mgmtPort}`,
-    proc, dataDir, output: () => out, stop };
+    promUrl: `http://127.0.0.1:${promPort}`, proc, dataDir, output: () => out, stop };
 }
 
 /** The broker a test file should use: the external one if WARREN_TEST_URL is set, else a fresh Warren. */
