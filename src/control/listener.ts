@@ -2,6 +2,7 @@
 // port). Each request is one warrenctl command, signed with the cookie; the listener checks the signature and
 // the node name, runs the handler and answers JSON. It writes <dataDir>/control.port so warrenctl finds a node
 // that listens on a port the OS chose, and removes the file when it closes.
+import { listenOn } from '../server/listen.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,14 +35,7 @@ export async function startControl(node: WarrenNode, opts: ControlOptions): Prom
   const verifier = new RequestVerifier(opts.cookie);
   const srv = createServer((req, res) => { void serve(node, verifier, req, res); });
   srv.keepAliveTimeout = 1000;
-  const port = await new Promise<number>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen({ host: opts.host, port: opts.port }, () => {
-      srv.off('error', reject);
-      const a = srv.address();
-      resolve(typeof a === 'object' && a ? a.port : opts.port);
-    });
-  });
+  const port = await listenOn(srv, opts.port, opts.host);
   const portFile = join(opts.dataDir, CONTROL_PORT_FILE);
   writeFileSync(portFile, `${port}\n`);
   node.control = { interface: opts.host, port, protocol: 'clustering', purpose: 'inter-node and CLI tool communication' };

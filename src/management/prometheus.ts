@@ -3,8 +3,9 @@
 // Prometheus text exposition format 0.0.4. Metric names, types and HELP texts are those of rabbitmq_prometheus's
 // core metrics collector for the facts Warren has. Channel counters keep counting after channels close: the
 // aggregate adds the server's running sum of closed channels' counters.
+import { listenOn } from '../server/listen.js';
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Broker } from '../broker/broker.js';
 import type { MessageStats } from '../broker/stats.js';
 import type { Channel } from '../server/channel.js';
@@ -182,17 +183,6 @@ export class PrometheusCollector {
   text(perObject: boolean): string { return render(this.families(perObject)); }
 }
 
-function listen(http: HttpServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.once('error', reject);
-    http.listen({ port, host }, () => {
-      http.off('error', reject);
-      const a = http.address();
-      resolve(typeof a === 'object' && a ? a.port : port);
-    });
-  });
-}
-
 /** Binds the Prometheus port; rejects (EADDRINUSE, ...) if it cannot be bound. */
 export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusServer> {
   const collector = new PrometheusCollector(o);
@@ -218,12 +208,12 @@ export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusS
   let host = o.host ?? '::';
   let port: number;
   try {
-    port = await listen(http, o.port, host);
+    port = await listenOn(http, o.port, host);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (o.host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw e;
     host = '0.0.0.0';
-    port = await listen(http, o.port, host);
+    port = await listenOn(http, o.port, host);
   }
   return {
     host, port,

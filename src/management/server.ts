@@ -1,5 +1,6 @@
 // The management HTTP server: starts the sampler (unless statistics are off) and serves the API on the
 // management port, on every interface by default ("::", or "0.0.0.0" without IPv6). stop() closes it all.
+import { listenOn } from '../server/listen.js';
 import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Broker } from '../broker/broker.js';
@@ -37,17 +38,6 @@ export interface ManagementServer {
   stop(): Promise<void>;
 }
 
-function listen(http: HttpServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.once('error', reject);
-    http.listen({ port, host }, () => {
-      http.off('error', reject);
-      const a = http.address();
-      resolve(typeof a === 'object' && a ? a.port : port);
-    });
-  });
-}
-
 /** Binds the management port and starts sampling; rejects (EADDRINUSE, ...) if the port cannot be bound. */
 export async function startManagement(o: ManagementOptions): Promise<ManagementServer> {
   const sampler = o.statsIntervalMs > 0 ? new StatsSampler(o.broker, o.server, o.statsIntervalMs) : undefined;
@@ -61,12 +51,12 @@ export async function startManagement(o: ManagementOptions): Promise<ManagementS
   let host = o.host ?? '::';
   let port: number;
   try {
-    port = await listen(http, o.port, host);
+    port = await listenOn(http, o.port, host);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (o.host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw e;
     host = '0.0.0.0';
-    port = await listen(http, o.port, host);
+    port = await listenOn(http, o.port, host);
   }
   mgmt.listeners.push({ protocol: 'http', host, port });
   sampler?.start();

@@ -9,6 +9,7 @@ import type { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
 import type { Channel } from './channel.js';
 import { Connection } from './connection.js';
+import { listenOn } from './listen.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -78,14 +79,7 @@ export class Server {
   listen(port: number, host?: string): Promise<number> {
     const srv = createServer({ noDelay: true }, (s) => this.accept(s));
     this.listeners.push(srv);
-    return new Promise((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen({ port, host, backlog: 1024 }, () => {
-        srv.off('error', reject);
-        const a = srv.address();
-        resolve(typeof a === 'object' && a ? a.port : port);
-      });
-    });
+    return listenOn(srv, port, host, 1024);
   }
 
   private accept(socket: Socket): void {
