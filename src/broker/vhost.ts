@@ -214,7 +214,7 @@ export class VirtualHost implements QueueHost {
 
   // ---- QueueHost ----
 
-  release(q: Queue, ref: StoredRef): void { this.owner.store?.release({ vhost: this.name, name: q.name }, ref); }
+  release(q: Queue, ref: StoredRef): void { this.owner.store?.release(this.name, q.name, ref); }
 
   requestDelete(q: Queue): void {
     if (this.queues.get(q.name) === q) this.owner.deleteQueue(this.name, q.name);

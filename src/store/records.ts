@@ -36,6 +36,18 @@ export const tableReviver = (_k: string, v: unknown) => {
 
 export interface QueueRef { vhost: string; name: string }
 
+/** Encoded names repeat on every record (queues, vhosts, exchanges): keep them, within a bound. */
+const encoded16 = new Map<string, Buffer>(), encoded8 = new Map<string, Buffer>();
+function cached(m: Map<string, Buffer>, s: string, make: (s: string) => Buffer): Buffer {
+  let b = m.get(s);
+  if (!b) {
+    if (m.size >= 4096) m.clear();
+    b = make(s);
+    m.set(s, b);
+  }
+  return b;
+}
+
 function str16(s: string): Buffer {
   const b = Buffer.from(s, 'utf8');
   const out = Buffer.allocUnsafe(2 + b.length);
@@ -57,10 +69,10 @@ export function encodePub(id: number, queues: QueueRef[], exchange: string, rout
   head.writeUInt32BE(id >>> 0, 5);
   head.writeUInt16BE(queues.length, 9);
   const parts: Buffer[] = [head];
-  for (const q of queues) parts.push(str16(q.vhost), str16(q.name));
+  for (const q of queues) parts.push(cached(encoded16, q.vhost, str16), cached(encoded16, q.name, str16));
   const plen = Buffer.allocUnsafe(4);
   plen.writeUInt32BE(props.length, 0);
-  parts.push(str8(exchange), str8(routingKey), plen, props, body);
+  parts.push(cached(encoded8, exchange, str8), str8(routingKey), plen, props, body);
   return parts;
 }
 

@@ -37,7 +37,8 @@ export class Store {
   /** Live (message, queue) references per segment. */
   private live = new Map<number, number>();
   /** Acks waiting to be appended, by queue key. */
-  private acks = new Map<string, { q: QueueRef; ids: number[] }>();
+  /** Acks waiting to be appended: vhost -> queue -> message ids (no key strings built per ack). */
+  private acks = new Map<string, Map<string, number[]>>();
   private acksQueued = false;
   private snapshotPos: WalPosition = { segment: 0, offset: 0 };
   private getState: (() => MetaState) | undefined;
@@ -140,11 +141,11 @@ export class Store {
   }
 
   /** The message left a durable queue for good (acked, dropped, dead-lettered, expired, purged). */
-  release(q: QueueRef, ref: StoredRef): void {
-    const k = qkey(q);
-    let a = this.acks.get(k);
-    if (!a) { a = { q, ids: [] }; this.acks.set(k, a); }
-    a.ids.push(ref.id);
+  release(vhost: string, queue: string, ref: StoredRef): void {
+    let byQueue = this.acks.get(vhost);
+    if (!byQueue) { byQueue = new Map(); this.acks.set(vhost, byQueue); }
+    const ids = byQueue.get(queue);
+    if (ids) ids.push(ref.id); else byQueue.set(queue, [ref.id]);
     if (!this.acksQueued) { this.acksQueued = true; setImmediate(() => this.flushAcks()); }
     const n = (this.live.get(ref.segment) ?? 1) - 1;
     if (n <= 0) { this.live.delete(ref.segment); this.reclaim(); } else this.live.set(ref.segment, n);
@@ -158,7 +159,7 @@ export class Store {
 
   private flushAcks(): void {
     this.acksQueued = false;
-    for (const a of this.acks.values()) this.wal.append(encodeAck(a.q, a.ids));
+    for (const [vhost, byQueue] of this.acks) for (const [name, ids] of byQueue) this.wal.append(encodeAck({ vhost, name }, ids));
     this.acks.clear();
     this.wal.sync(() => { /* acks need no waiter; the write is what matters */ });
   }
