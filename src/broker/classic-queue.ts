@@ -1,10 +1,12 @@
-// Classic queue: ready messages in memory (ReadyList), consumers served by priority then round-robin,
-// TTL expiry at the head with a timer, max-length overflow, dead-lettering, single active consumer, x-expires.
+// Classic queue: ready messages (ReadyList: a bounded window in memory, the rest paged to disk; everything
+// paged for lazy queues), consumers served by priority then round-robin, TTL expiry at the head with a timer,
+// max-length overflow, dead-lettering, single active consumer, x-expires.
 import { ChannelError, ReplyCode } from '../amqp/errors.js';
 import type { FieldTable, FieldValue } from '../amqp/table.js';
 import { effective } from './policy.js';
-import type { Message } from './message.js';
-import { ReadyList } from './ready-list.js';
+import { decodePropsRaw, makeMessage, type Message } from './message.js';
+import { PAGE_FILE, type PagedEntry, type PagedList } from './paged-list.js';
+import { ReadyList, type PageIO } from './ready-list.js';
 import { MessageStats } from './stats.js';
 import type { Entry, PublishResult, Queue, QueueConsumer, QueueDecl, QueueHost } from './queue.js';
 
@@ -46,7 +48,7 @@ export class ClassicQueue implements Queue {
   constructor(decl: QueueDecl, private readonly host: QueueHost) {
     this.vhost = decl.vhost; this.name = decl.name; this.durable = decl.durable; this.autoDelete = decl.autoDelete;
     this.owner = decl.owner; this.args = decl.args;
-    this.ready = new ReadyList(Math.min(255, Math.max(0, num(decl.args['x-max-priority']) ?? 0)));
+    this.ready = new ReadyList(Math.min(255, Math.max(0, num(decl.args['x-max-priority']) ?? 0)), host.store ? this.pageIO() : undefined);
     this.reconfigure();
     this.touch();
   }
@@ -71,6 +73,7 @@ export class ClassicQueue implements Queue {
     this.dlx = str('dead-letter-exchange');
     this.dlrk = str('dead-letter-routing-key');
     this.queueMode = str('queue-mode') ?? 'default';
+    this.ready.lazy = this.queueMode === 'lazy';
     this.singleActive = a['x-single-active-consumer'] === true;
     if (this.overflow === 'drop-head') {
       while (this.overLimit(0, 0) && this.ready.length > 0) {
@@ -82,10 +85,48 @@ export class ClassicQueue implements Queue {
     if (expires !== this.expires) this.touch();
   }
 
-  /** 'lazy' by argument or policy (bodies are paged out in a later stage; recorded and reported now). */
+  /** 'lazy' by argument or policy: every waiting message's body is paged out. */
   queueMode = 'default';
 
+  /**
+   * How this queue's entries go to disk and back. A persistent message in a durable queue is already in the
+   * WAL (its record is referenced, nothing is written); any other body goes to the page file once, shared by
+   * every queue that pages the same message.
+   */
+  private pageIO(): PageIO {
+    const store = this.host.store!;
+    return {
+      out: (e: Entry, p: PagedEntry) => {
+        const m = e.msg;
+        p.seq = e.seq; p.size = m.body.length; p.exp = e.expiresAt; p.prio = 0;
+        if (m.stored && this.durable && this.owner === undefined) {
+          p.id = m.stored.id; p.seg = m.stored.segment; p.off = m.stored.offset; p.len = m.stored.length;
+          return;
+        }
+        let ref = m.page;
+        if (ref) store.retainPage(ref.segment);
+        else ref = m.page = store.writePage(m.exchange, m.routingKey, m.propsRaw, m.body);
+        p.id = 0; p.seg = (ref.segment | PAGE_FILE) >>> 0; p.off = ref.offset; p.len = ref.length;
+      },
+      in: (p: PagedEntry): Entry => {
+        const pageFile = p.seg >= PAGE_FILE, seg = pageFile ? p.seg - PAGE_FILE : p.seg;
+        const rec = store.readRecord(pageFile, seg, p.off, p.len);
+        const msg = makeMessage(rec.exchange, rec.routingKey, rec.props, decodePropsRaw(rec.props), rec.body);
+        if (pageFile) store.releasePage(seg);
+        else msg.stored = { id: p.id, segment: seg, offset: p.off, length: p.len };
+        return { msg, seq: p.seq, redelivered: false, expiresAt: p.exp };
+      },
+      drop: (p: PagedEntry) => {
+        if (p.seg >= PAGE_FILE) store.releasePage(p.seg - PAGE_FILE);
+        else this.host.release(this, { id: p.id, segment: p.seg, offset: p.off, length: p.len });
+      },
+    };
+  }
+
   get messageCount(): number { return this.ready.length; }
+  /** Ready messages whose bodies are in memory (the rest are paged out). */
+  get messagesRam(): number { return this.ready.memLength; }
+  get messageBytesRam(): number { return this.ready.memBytes; }
   get consumerCount(): number { return this.consumers.length; }
   // Read-only views for the management API.
   get messageBytes(): number { return this.ready.bytes; }
@@ -200,8 +241,21 @@ export class ClassicQueue implements Queue {
     if (e.msg.stored && this.durable && this.owner === undefined) this.host.release(this, e.msg.stored);
   }
 
-  restore(msgs: Message[]): void {
-    for (const msg of msgs) this.ready.push({ msg, seq: this.nextSeq++, redelivered: false, expiresAt: this.expiryFor(msg) });
+  /**
+   * Puts recovered messages back, in publish order, without reading them: they stay on disk until delivered.
+   * `exp` holds each message's own TTL + 1 (0: none); the expiry counts from now, as after a RabbitMQ restart.
+   */
+  restore(list: PagedList): void {
+    const now = this.host.now();
+    list.forEach((p) => {
+      const own = p.exp ? p.exp - 1 : undefined;
+      const t = own === undefined ? this.messageTtl : this.messageTtl === undefined ? own : Math.min(own, this.messageTtl);
+      const prio = p.prio;
+      p.seq = this.nextSeq++;
+      p.exp = t === undefined ? 0 : now + t;
+      p.prio = 0;
+      this.ready.pushPaged(p, prio);
+    });
     this.scheduleExpiry();
   }
 
@@ -262,8 +316,7 @@ export class ClassicQueue implements Queue {
   }
 
   private scheduleExpiry(): void {
-    let next = 0;
-    for (const h of this.ready.headExpiries()) if (!next || h.expiresAt < next) next = h.expiresAt;
+    const next = this.ready.nextExpiry();
     if (!next || (this.ttlTimer && this.ttlTimerAt <= next)) return;
     clearTimeout(this.ttlTimer);
     this.ttlTimerAt = next;
@@ -278,18 +331,14 @@ export class ClassicQueue implements Queue {
   }
 
   purge(): number {
-    const all = this.ready.clear();
-    for (const e of all) this.gone(e);
-    return all.length;
+    return this.ready.clear((e) => this.gone(e));
   }
 
   destroy(): number {
     this.deleted = true;
     clearTimeout(this.ttlTimer);
     clearTimeout(this.expiresTimer);
-    const all = this.ready.clear();
-    for (const e of all) this.gone(e);
-    const n = all.length;
+    const n = this.ready.clear((e) => this.gone(e));
     const cs = this.consumers;
     this.consumers = [];
     for (const c of cs) c.cancelledByQueue(this);

@@ -4,7 +4,7 @@ import { Reader } from '../amqp/reader.js';
 import { Writer } from '../amqp/writer.js';
 import { decodeProperties, encodeProperties, type BasicProperties } from '../amqp/spec.generated.js';
 import type { FieldTable } from '../amqp/table.js';
-import type { StoredRef } from '../store/store.js';
+import type { PageRef, StoredRef } from '../store/store.js';
 
 export interface Message {
   exchange: string;
@@ -19,6 +19,8 @@ export interface Message {
   priority: number;
   /** Set once the message is in the store (persistent, routed to a durable queue). */
   stored?: StoredRef;
+  /** Set once a queue paged the body out to the page file: other queues paging it share the record. */
+  page?: PageRef;
 }
 
 export function decodePropsRaw(raw: Buffer): BasicProperties {
@@ -50,7 +52,7 @@ export function makeMessage(exchange: string, routingKey: string, propsRaw: Buff
 
 /** A copy of the message with other properties (re-encoded) and optionally another exchange/key. */
 export function withProps(m: Message, props: BasicProperties, exchange = m.exchange, routingKey = m.routingKey): Message {
-  return { ...m, stored: undefined, exchange, routingKey, props, propsRaw: encodePropsRaw(props), ttl: parseExpiration(props.expiration) ?? undefined, priority: props.priority ?? 0, persistent: props.deliveryMode === 2 };
+  return { ...m, stored: undefined, page: undefined, exchange, routingKey, props, propsRaw: encodePropsRaw(props), ttl: parseExpiration(props.expiration) ?? undefined, priority: props.priority ?? 0, persistent: props.deliveryMode === 2 };
 }
 
 export function headersOf(m: Message): FieldTable | undefined { return m.props.headers; }

@@ -3,7 +3,8 @@
 import type { FieldTable } from '../amqp/table.js';
 import type { Message } from './message.js';
 import type { MessageStats } from './stats.js';
-import type { StoredRef } from '../store/store.js';
+import type { PagedList } from './paged-list.js';
+import type { Store, StoredRef } from '../store/store.js';
 
 /** A message inside a queue. seq orders the queue; requeued entries return to their seq position. */
 export interface Entry {
@@ -49,6 +50,9 @@ export interface Queue extends QueueDecl {
   readonly consumerCount: number;
   /** Body bytes of the ready messages, and the single active consumer's tag (management API), if known. */
   readonly messageBytes?: number;
+  /** Ready messages, and their body bytes, held in memory (the rest are paged out to disk). */
+  readonly messagesRam?: number;
+  readonly messageBytesRam?: number;
   readonly activeConsumerTag?: string | undefined;
   /** Dead-letter exchange and routing key in effect (argument or policy), if any. */
   readonly dlx: string | undefined;
@@ -73,8 +77,8 @@ export interface Queue extends QueueDecl {
   purge(): number;
   /** Removes the queue's state and cancels its consumers; returns the number of messages dropped. */
   destroy(): number;
-  /** Puts recovered messages back (start-up, before any consumer), in publish order. */
-  restore(msgs: Message[]): void;
+  /** Puts recovered messages back (start-up, before any consumer), in publish order, bodies still on disk. */
+  restore(list: PagedList): void;
   /** Policy or arguments changed: recompute effective settings. */
   reconfigure(policy?: Record<string, unknown>): void;
 }
@@ -88,4 +92,6 @@ export interface QueueHost {
   requestDelete(q: Queue, why: 'auto-delete' | 'expired'): void;
   /** A stored message left a durable queue for good. */
   release(q: Queue, ref: StoredRef): void;
+  /** The node's store, where queues page bodies out to; undefined without one (nothing is paged then). */
+  readonly store: Store | undefined;
 }

@@ -1,35 +1,84 @@
-// Ready messages of one queue, in delivery order: one deque, or one per priority level for x-max-priority
+// Ready messages of one queue, in delivery order: one level, or one per priority level for x-max-priority
 // queues (highest level first, FIFO within a level). Requeued entries go back to their original position.
+// Each level is a head of entries in memory followed by paged-out entries (bodies on disk, see paged-list.ts):
+// once anything is paged, later arrivals are paged too, so memory always holds the oldest messages and order
+// is kept. Bodies are paged out when the queue's in-memory window is full, or always for lazy queues, and
+// read back a batch at a time when the head runs dry.
 import { Deque } from './deque.js';
+import { PagedList, pagedEntry, type PagedEntry } from './paged-list.js';
 import type { Entry } from './queue.js';
 
+/** How entries reach the disk and come back; provided by the queue (it knows the store and its durability). */
+export interface PageIO {
+  /** Describes the entry's body on disk in `into` (writing it to the page file if it is not in the WAL). */
+  out(e: Entry, into: PagedEntry): void;
+  /** Reads a paged entry back. */
+  in(p: PagedEntry): Entry;
+  /** A paged entry leaves without being read (purge, delete): release what holds its body. */
+  drop(p: PagedEntry): void;
+}
+
+/** Paging limits: at most this many messages, or bytes of bodies, of a non-lazy queue stay in memory. */
+export const MEMORY_WINDOW = Number(process.env.WARREN_QUEUE_MEMORY_WINDOW) || 2048;
+const MEMORY_WINDOW_BYTES = 16 * 1024 * 1024;
+/** Messages read back per page-in (bounded by bytes too, for big bodies). */
+const PAGE_IN_BATCH = 256;
+const PAGE_IN_BYTES = 4 * 1024 * 1024;
+
+interface Level { mem: Deque<Entry>; paged: PagedList }
+
 export class ReadyList {
-  private levels: Deque<Entry>[];
+  private levels: Level[];
   length = 0;
   bytes = 0;
+  /** Entries, and their body bytes, held in memory. */
+  memLength = 0;
+  memBytes = 0;
+  /** Lazy: every message that waits is paged out. */
+  lazy = false;
+  private readonly scratch = pagedEntry();
 
-  /** maxPriority 0 means no priorities. */
-  constructor(readonly maxPriority: number) {
-    this.levels = Array.from({ length: maxPriority + 1 }, () => new Deque<Entry>());
+  /** maxPriority 0 means no priorities; without io nothing is paged (no store). */
+  constructor(readonly maxPriority: number, private readonly io?: PageIO) {
+    this.levels = Array.from({ length: maxPriority + 1 }, () => ({ mem: new Deque<Entry>(), paged: new PagedList() }));
   }
 
-  private level(e: Entry): Deque<Entry> {
-    return this.levels[this.maxPriority === 0 ? 0 : Math.min(e.msg.priority, this.maxPriority)]!;
+  private levelOf(priority: number): Level {
+    return this.levels[this.maxPriority === 0 ? 0 : Math.min(priority, this.maxPriority)]!;
   }
 
   /** Set once any entry with an expiry was added: until then expiry checks cost nothing. */
   mayExpire = false;
 
+  /** Entries held on disk rather than in memory. */
+  get pagedLength(): number { return this.length - this.memLength; }
+
   push(e: Entry): void {
-    this.level(e).push(e); this.length++; this.bytes += e.msg.body.length;
+    const l = this.levelOf(e.msg.priority);
+    const size = e.msg.body.length;
+    this.length++; this.bytes += size;
     if (e.expiresAt) this.mayExpire = true;
+    if (this.io && (l.paged.length > 0 || this.lazy || this.memLength >= MEMORY_WINDOW || this.memBytes + size > MEMORY_WINDOW_BYTES)) {
+      this.io.out(e, this.scratch);
+      l.paged.push(this.scratch);
+      return;
+    }
+    l.mem.push(e); this.memLength++; this.memBytes += size;
+  }
+
+  /** Adds an entry that is already on disk (recovery). */
+  pushPaged(p: PagedEntry, priority: number): void {
+    this.levelOf(priority).paged.push(p);
+    this.length++; this.bytes += p.size;
+    if (p.exp) this.mayExpire = true;
   }
 
   /** Puts an entry back where its sequence number says it belongs (usually the head). */
   requeue(e: Entry): void {
-    const d = this.level(e);
-    this.length++;
-    this.bytes += e.msg.body.length;
+    // Paged entries are always newer than those in memory, so a requeued one belongs in memory.
+    const d = this.levelOf(e.msg.priority).mem;
+    const size = e.msg.body.length;
+    this.length++; this.bytes += size; this.memLength++; this.memBytes += size;
     if (e.expiresAt) this.mayExpire = true;
     const head = d.peek();
     if (!head || head.seq > e.seq) { d.unshift(e); return; }
@@ -41,46 +90,77 @@ export class ReadyList {
     for (const x of all) d.push(x);
   }
 
-  peek(): Entry | undefined {
+  /** The highest non-empty level, with its memory head filled from disk if it ran dry. */
+  private front(): Level | undefined {
     for (let p = this.levels.length - 1; p >= 0; p--) {
-      const d = this.levels[p]!;
-      if (d.length) return d.peek();
+      const l = this.levels[p]!;
+      if (l.mem.length) return l;
+      if (l.paged.length) { this.pageIn(l); return l; }
     }
     return undefined;
   }
 
-  shift(): Entry | undefined {
-    for (let p = this.levels.length - 1; p >= 0; p--) {
-      const d = this.levels[p]!;
-      if (d.length) { const e = d.shift()!; this.length--; this.bytes -= e.msg.body.length; return e; }
+  private pageIn(l: Level): void {
+    const io = this.io!;
+    let n = 0, bytes = 0;
+    while (n < PAGE_IN_BATCH && bytes < PAGE_IN_BYTES && l.paged.shift(this.scratch)) {
+      const e = io.in(this.scratch);
+      l.mem.push(e);
+      n++; bytes += this.scratch.size;
     }
-    return undefined;
+    this.memLength += n; this.memBytes += bytes;
+  }
+
+  peek(): Entry | undefined { return this.front()?.mem.peek(); }
+
+  shift(): Entry | undefined {
+    const l = this.front();
+    if (!l) return undefined;
+    const e = l.mem.shift()!;
+    const size = e.msg.body.length;
+    this.length--; this.bytes -= size; this.memLength--; this.memBytes -= size;
+    return e;
   }
 
   /** The oldest entry across levels (for drop-head, which RabbitMQ applies to the head of the queue). */
   shiftOldest(): Entry | undefined { return this.shift(); }
 
-  clear(): Entry[] {
-    const out: Entry[] = [];
-    for (let p = this.levels.length - 1; p >= 0; p--) out.push(...this.levels[p]!.clear());
-    this.length = 0;
-    this.bytes = 0;
-    return out;
+  /**
+   * Empties the list: entries in memory are handed to onEntry, paged ones are dropped without being read.
+   * Returns how many there were.
+   */
+  clear(onEntry: (e: Entry) => void): number {
+    const n = this.length;
+    for (let p = this.levels.length - 1; p >= 0; p--) {
+      const l = this.levels[p]!;
+      for (const e of l.mem.clear()) onEntry(e);
+      l.paged.clear((x) => this.io!.drop(x));
+    }
+    this.length = 0; this.bytes = 0; this.memLength = 0; this.memBytes = 0;
+    return n;
   }
 
-  /** The earliest expiry among level heads (expiry is checked at heads only, as RabbitMQ does). */
-  headExpiries(): Entry[] {
-    const out: Entry[] = [];
-    for (const d of this.levels) { const h = d.peek(); if (h && h.expiresAt) out.push(h); }
-    return out;
+  /** The earliest expiry among level heads, 0 for none (expiry is checked at heads only, as RabbitMQ does). */
+  nextExpiry(): number {
+    let next = 0;
+    for (const l of this.levels) {
+      const h = l.mem.length ? l.mem.peek()!.expiresAt : l.paged.headExpiry();
+      if (h && (!next || h < next)) next = h;
+    }
+    return next;
   }
 
   /** Removes expired entries at each level's head. */
   expireHeads(now: number, onExpired: (e: Entry) => void): void {
-    for (const d of this.levels) {
-      for (let h = d.peek(); h && h.expiresAt && h.expiresAt <= now; h = d.peek()) {
-        d.shift(); this.length--; this.bytes -= h.msg.body.length;
-        onExpired(h);
+    for (const l of this.levels) {
+      for (;;) {
+        const h = l.mem.length ? l.mem.peek()!.expiresAt : l.paged.headExpiry();
+        if (!h || h > now) break;
+        if (!l.mem.length) this.pageIn(l);
+        const e = l.mem.shift()!;
+        const size = e.msg.body.length;
+        this.length--; this.bytes -= size; this.memLength--; this.memBytes -= size;
+        onExpired(e);
       }
     }
   }

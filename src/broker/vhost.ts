@@ -60,6 +60,7 @@ export class VirtualHost implements QueueHost {
   constructor(readonly name: string, private readonly owner: VhostOwner) {}
 
   now(): number { return this.owner.now(); }
+  get store(): Store | undefined { return this.owner.store; }
 
   applyChange(c: Change): void {
     switch (c.type) {

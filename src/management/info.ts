@@ -48,6 +48,7 @@ export function queueInfo(src: InfoSource, q: Queue, opts: QueueInfoOptions = {}
   const effective = effectiveDefinition(policy, opPolicy);
   const consumers = opts.consumers?.get(q) ?? [];
   const ready = q.messageCount, unacked = q.unackedCount, bytes = q.messageBytes ?? 0;
+  const readyRam = q.messagesRam ?? ready, bytesRam = q.messageBytesRam ?? bytes;
   const rates = sampler?.rates(q);
   const mode = effective['queue-mode'] === 'lazy' || q.args['x-queue-mode'] === 'lazy' ? 'lazy' : 'default';
   const out: Json = {
@@ -59,15 +60,17 @@ export function queueInfo(src: InfoSource, q: Queue, opts: QueueInfoOptions = {}
     exclusive_consumer_tag: consumers.find((c) => c.exclusive)?.tag ?? null,
     single_active_consumer_tag: q.activeConsumerTag ?? null,
     head_message_timestamp: null, recoverable_slaves: null,
-    // An estimate: bodies plus a small record per message (the heap is not attributed per queue).
-    memory: bytes + 64 * (ready + unacked) + 1024,
-    // Not tracked by the queue (yet): bytes of unacknowledged messages, persistent message counts; nothing is paged.
-    message_bytes: bytes, message_bytes_ready: bytes, message_bytes_unacknowledged: 0, message_bytes_ram: bytes,
-    message_bytes_persistent: 0, message_bytes_paged_out: 0,
-    messages_ram: ready + unacked, messages_ready_ram: ready, messages_unacknowledged_ram: unacked,
-    messages_persistent: 0, messages_paged_out: 0,
+    // An estimate: bodies in memory plus a record per message (the heap is not attributed per queue).
+    memory: bytesRam + 64 * (readyRam + unacked) + 33 * (ready - readyRam) + 1024,
+    // Not tracked by the queue (yet): bytes of unacknowledged messages, persistent message counts.
+    message_bytes: bytes, message_bytes_ready: bytes, message_bytes_unacknowledged: 0, message_bytes_ram: bytesRam,
+    message_bytes_persistent: 0, message_bytes_paged_out: bytes - bytesRam,
+    messages_ram: readyRam + unacked, messages_ready_ram: readyRam, messages_unacknowledged_ram: unacked,
+    messages_persistent: 0, messages_paged_out: ready - readyRam,
     backing_queue_status: {
-      mode, len: ready, target_ram_count: 'infinity', version: 1, q1: 0, q2: 0, q3: 0, q4: ready,
+      // q3: paged out (on disk), q4: in memory, roughly as RabbitMQ's classic queue reports them.
+      mode, len: ready, target_ram_count: mode === 'lazy' ? 0 : 'infinity', version: 1, q1: 0, q2: 0,
+      q3: ready - readyRam, q4: readyRam, delta: ['delta', 'undefined', 0, 0, 'undefined'],
       avg_ingress_rate: rates?.publish ?? 0, avg_egress_rate: rates?.deliver_get ?? 0,
       avg_ack_ingress_rate: rates?.deliver ?? 0, avg_ack_egress_rate: rates?.ack ?? 0,
     },

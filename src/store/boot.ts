@@ -3,7 +3,6 @@
 // new records. Every later metadata command that outlives a restart is logged before it is applied.
 import { join } from 'node:path';
 import { Broker, type BrokerOptions } from '../broker/broker.js';
-import { decodePropsRaw, makeMessage, type Message } from '../broker/message.js';
 import { isDurableCommand, Store } from './store.js';
 
 export interface BootResult {
@@ -29,13 +28,8 @@ export async function bootBroker(dataDir: string, opts: BrokerOptions): Promise<
     const [vhost, name] = key.split('\0') as [string, string];
     const q = broker.vhosts.get(vhost)?.queues.get(name);
     if (!q) continue;
-    const msgs: Message[] = list.map(({ ref, record }) => {
-      const m = makeMessage(record.exchange, record.routingKey, record.props, decodePropsRaw(record.props), record.body);
-      m.stored = ref;
-      return m;
-    });
-    q.restore(msgs);
-    messages += msgs.length;
+    messages += list.length;
+    q.restore(list);
   }
   await store.open(() => broker.meta);
   return { broker, store, recovered: { records: rec.records, truncatedBytes: rec.truncatedBytes, messages, queues: rec.messages.size } };

@@ -1,7 +1,10 @@
 // The node's durable store: one WAL for metadata commands and persistent messages, a metadata snapshot, and
 // reference counts that reclaim a segment once every message in it is gone from every durable queue and the
-// snapshot covers its commands. recover() rebuilds the metadata and each durable queue's messages in order.
-import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, fsyncSync, closeSync } from 'node:fs';
+// snapshot covers its commands. recover() rebuilds the metadata and each durable queue's messages in order,
+// as record locations (PagedList), without keeping any body in memory.
+// Also the page file: bodies of messages the WAL does not hold (transient ones, or in transient queues) that
+// queues page out of memory. It is written without fsync and wiped at start, as RabbitMQ's transient store.
+import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command, MetaState, VhostState } from '../broker/metadata.js';
 import { apply, emptyState } from '../broker/metadata.js';
@@ -11,17 +14,26 @@ import {
   tableReplacer, tableReviver, type PubRecord, type QueueRef,
 } from './records.js';
 import { Wal, type WalPosition } from './wal.js';
+import { decodePropsRaw } from '../broker/message.js';
+import { PagedList, pagedEntry } from '../broker/paged-list.js';
 
-/** Where a persistent message lives: its id and WAL segment, shared by every durable queue holding it. */
-export interface StoredRef { id: number; segment: number }
+/**
+ * Where a persistent message lives: its id and record in the WAL (segment, offset, payload length), shared by
+ * every durable queue holding it.
+ */
+export interface StoredRef { id: number; segment: number; offset: number; length: number }
 
-export interface RecoveredMessage { ref: StoredRef; record: PubRecord }
+/** A record in the page file. */
+export interface PageRef { segment: number; offset: number; length: number }
 
 export interface Recovery {
   /** Metadata from snapshot + commands, or undefined on a fresh node. */
   meta: MetaState | undefined;
-  /** Messages still in each durable queue (key `vhost\0name`), in publish order. */
-  messages: Map<string, RecoveredMessage[]>;
+  /**
+   * Messages still in each durable queue (key `vhost\0name`), in publish order, as WAL locations: `exp` holds
+   * the message's own TTL + 1 (0: none) and `prio` its priority; bodies stay on disk.
+   */
+  messages: Map<string, PagedList>;
   records: number;
   truncatedBytes: number;
 }
@@ -43,9 +55,17 @@ export class Store {
   private snapshotPos: WalPosition = { segment: 0, offset: 0 };
   private getState: (() => MetaState) | undefined;
 
+  /** The page file, and live references per page segment. */
+  readonly pages: Wal;
+  private pageLive = new Map<number, number>();
+
   constructor(readonly dir: string, segmentBytes?: number) {
     mkdirSync(dir, { recursive: true });
-    this.wal = new Wal(join(dir, 'wal'), segmentBytes);
+    this.wal = new Wal(join(dir, 'wal'), { segmentBytes });
+    // Nothing paged before a restart is wanted after it (transient messages do not survive one).
+    rmSync(join(dir, 'pages'), { recursive: true, force: true });
+    this.pages = new Wal(join(dir, 'pages'), { segmentBytes, durable: false });
+    this.pages.onError = (e) => process.stderr.write(`${new Date().toISOString()} [error] page file write failed: ${e.message}\n`);
     this.wal.onRoll = () => this.snapshotSoon();
     this.wal.onError = (e) => process.stderr.write(`${new Date().toISOString()} [error] write-ahead log failed, nothing more will be confirmed: ${e.message}\n`);
   }
@@ -60,59 +80,53 @@ export class Store {
       this.snapshotPos = snap.position;
       this.nextId = snap.nextId;
     }
-    const pending = new Map<number, { rec: PubRecord; segment: number; queues: Set<string> }>();
-    const byQueue = new Map<string, Set<number>>();
-    const drop = (key: string, id: number) => {
-      const m = pending.get(id);
-      if (!m || !m.queues.delete(key)) return;
-      byQueue.get(key)?.delete(id);
-      if (m.queues.size === 0) pending.delete(id);
-    };
-    const dropQueue = (key: string) => {
-      const ids = byQueue.get(key);
-      if (ids) for (const id of [...ids]) drop(key, id);
-      byQueue.delete(key);
-    };
+    // Per queue, its messages in publish (= id) order as locations; acks remove by id (binary search).
+    const byQueue = new Map<string, PagedList>();
+    const e = pagedEntry();
     const r = this.wal.recover(({ segment, offset, payload }) => {
       switch (payload[0]) {
         case RecordType.Meta: {
           if (segment < this.snapshotPos.segment || (segment === this.snapshotPos.segment && offset < this.snapshotPos.offset)) return;
           meta ??= emptyState();
           const cmd = decodeMeta(payload);
-          if (cmd.type === 'queue.delete') dropQueue(`${cmd.vhost}\0${cmd.name}`);
-          if (cmd.type === 'vhost.delete') for (const k of [...byQueue.keys()]) if (k.startsWith(`${cmd.name}\0`)) dropQueue(k);
+          if (cmd.type === 'queue.delete') byQueue.delete(`${cmd.vhost}\0${cmd.name}`);
+          if (cmd.type === 'vhost.delete') for (const k of [...byQueue.keys()]) if (k.startsWith(`${cmd.name}\0`)) byQueue.delete(k);
           apply(meta, cmd);
           return;
         }
         case RecordType.Pub: {
+          // Only the location, size, TTL and priority are kept; the body is read again when delivered.
           const rec = decodePub(payload);
-          const keys = new Set(rec.queues.map(qkey));
-          pending.set(rec.id, { rec, segment, queues: keys });
-          for (const k of keys) { let s = byQueue.get(k); if (!s) { s = new Set(); byQueue.set(k, s); } s.add(rec.id); }
+          const p = decodePropsRaw(rec.props);
+          const ttl = p.expiration !== undefined && /^\d+$/.test(p.expiration) ? Number(p.expiration) + 1 : 0;
+          e.seq = 0; e.id = rec.id; e.seg = segment; e.off = offset; e.len = payload.length; e.size = rec.body.length;
+          e.exp = ttl; e.prio = Math.min(255, p.priority ?? 0);
+          for (const q of rec.queues) {
+            const k = qkey(q);
+            let l = byQueue.get(k);
+            if (!l) { l = new PagedList(); byQueue.set(k, l); }
+            l.push(e);
+          }
           if (rec.id >= this.nextId) this.nextId = rec.id + 1;
           return;
         }
         case RecordType.Ack: {
           const a = decodeAck(payload);
-          const k = qkey(a.queue);
-          for (const id of a.ids) drop(k, id);
+          const l = byQueue.get(qkey(a.queue));
+          if (l) for (const id of a.ids) l.removeId(id);
           return;
         }
-        case RecordType.Purge: dropQueue(qkey(decodePurge(payload))); return;
+        case RecordType.Purge: byQueue.delete(qkey(decodePurge(payload))); return;
         default: return;
       }
     });
     // Messages for queues that no longer exist are gone; the rest are live references.
-    const messages = new Map<string, RecoveredMessage[]>();
-    for (const [id, m] of [...pending].sort((a, b) => a[0] - b[0])) {
-      for (const k of m.queues) {
-        const [vhost, name] = k.split('\0') as [string, string];
-        if (!meta?.vhosts.get(vhost)?.queues.get(name)?.durable) continue;
-        let l = messages.get(k);
-        if (!l) { l = []; messages.set(k, l); }
-        l.push({ ref: { id, segment: m.segment }, record: m.rec });
-        this.live.set(m.segment, (this.live.get(m.segment) ?? 0) + 1);
-      }
+    const messages = new Map<string, PagedList>();
+    for (const [k, l] of byQueue) {
+      const [vhost, name] = k.split('\0') as [string, string];
+      if (!meta?.vhosts.get(vhost)?.queues.get(name)?.durable || l.length === 0) continue;
+      messages.set(k, l);
+      l.forEach((x) => this.live.set(x.seg, (this.live.get(x.seg) ?? 0) + 1));
     }
     return { meta, messages, records: r.records, truncatedBytes: r.truncatedBytes };
   }
@@ -121,6 +135,9 @@ export class Store {
   async open(getState: () => MetaState): Promise<void> {
     this.getState = getState;
     await this.wal.open();
+    await this.pages.open();
+    // Segments the page file rolls past are deleted once nothing in them is referenced.
+    this.pages.onRoll = (closed) => { if (!this.pageLive.get(closed)) setImmediate(() => { if (!this.pageLive.get(closed)) this.pages.remove(closed); }); };
     this.snapshot();
     this.reclaim();
   }
@@ -135,9 +152,38 @@ export class Store {
   /** Appends a persistent message once for all the durable queues it was routed to. */
   publish(queues: QueueRef[], exchange: string, routingKey: string, props: Buffer, body: Buffer): StoredRef {
     const id = this.nextId++;
-    const pos = this.wal.append(encodePub(id, queues, exchange, routingKey, props, body));
+    const parts = encodePub(id, queues, exchange, routingKey, props, body);
+    let length = 0;
+    for (const b of parts) length += b.length;
+    const pos = this.wal.append(parts);
     this.live.set(pos.segment, (this.live.get(pos.segment) ?? 0) + queues.length);
-    return { id, segment: pos.segment };
+    return { id, segment: pos.segment, offset: pos.offset, length };
+  }
+
+  /** Writes a body to the page file (one reference taken); read it back with readPage(). */
+  writePage(exchange: string, routingKey: string, props: Buffer, body: Buffer): PageRef {
+    const parts = encodePub(0, [], exchange, routingKey, props, body);
+    let length = 0;
+    for (const b of parts) length += b.length;
+    const pos = this.pages.append(parts);
+    this.retainPage(pos.segment);
+    return { segment: pos.segment, offset: pos.offset, length };
+  }
+
+  /** Another queue holds the same paged body. */
+  retainPage(segment: number): void { this.pageLive.set(segment, (this.pageLive.get(segment) ?? 0) + 1); }
+
+  /** A queue no longer needs a paged body (read back, or the message is gone): the segment goes when unused. */
+  releasePage(segment: number): void {
+    const n = (this.pageLive.get(segment) ?? 1) - 1;
+    if (n > 0) { this.pageLive.set(segment, n); return; }
+    this.pageLive.delete(segment);
+    if (segment < this.pages.segment) this.pages.remove(segment); // the current one is kept for appends
+  }
+
+  /** Reads a message record back from the WAL or the page file (paging in). */
+  readRecord(pageFile: boolean, segment: number, offset: number, length: number): PubRecord {
+    return decodePub((pageFile ? this.pages : this.wal).readPayload(segment, offset, length));
   }
 
   /** The message left a durable queue for good (acked, dropped, dead-lettered, expired, purged). */
@@ -208,6 +254,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.acksQueued) this.flushAcks();
     await this.wal.close();
+    await this.pages.close();
   }
 }
 

@@ -72,6 +72,7 @@ describe('warren-server management listener', { skip: external ? 'needs a Warren
       const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
         const p = spawn(process.execPath, [serverScript], {
           env: { ...process.env, WARREN_NODE_PORT: '0', WARREN_NODE_IP_ADDRESS: '127.0.0.1', WARREN_MANAGEMENT_PORT: String(port),
+            WARREN_DIST_PORT: '0', WARREN_PROMETHEUS_PORT: '0', WARREN_COOKIE_FILE: join(dir, '.warren.cookie'),
             WARREN_CONFIG_FILE: join(dir, 'ip.conf'), WARREN_DATA_DIR: join(dir, 'busy') },
           stdio: ['ignore', 'pipe', 'pipe'],
         });

@@ -101,4 +101,51 @@ describe('wal', () => {
       assert.deepEqual(seen.map((s) => s.first), Array.from({ length: 100 }, (_, i) => i));
     } finally { rmSync(d, { recursive: true, force: true }); }
   });
+
+  it('reads records back at any moment: queued, being written, in the file, across roll-overs', async () => {
+    const d = dir();
+    try {
+      const w = new Wal(d, 4096);
+      w.recover(() => {});
+      await w.open();
+      const recs: { pos: { segment: number; offset: number }; body: Buffer }[] = [];
+      const check = () => { for (const r of recs) assert.ok(w.readPayload(r.pos.segment, r.pos.offset, r.body.length).equals(r.body)); };
+      for (let round = 0; round < 5; round++) {
+        for (let i = 0; i < 40; i++) {
+          const body = Buffer.alloc(100 + ((i * 37) % 400), round * 40 + i);
+          recs.push({ pos: w.append([body.subarray(0, 7), body.subarray(7)]), body });
+        }
+        check(); // queued
+        const synced = new Promise<void>((r) => w.sync(r));
+        check(); // being written
+        await synced;
+        check(); // in the file
+      }
+      // A record whose bytes changed on disk fails its CRC on read.
+      const { openSync, writeSync, closeSync } = await import('node:fs');
+      const last = recs[recs.length - 1]!;
+      const fd = openSync(join(d, `${String(last.pos.segment).padStart(8, '0')}.wal`), 'r+');
+      writeSync(fd, Buffer.from([0xff]), 0, 1, last.pos.offset + 20);
+      closeSync(fd);
+      assert.throws(() => w.readPayload(last.pos.segment, last.pos.offset, last.body.length), /corrupt record/);
+      await w.close();
+    } finally { rmSync(d, { recursive: true, force: true }); }
+  });
+
+  it('a page file (durable: false) writes appends without being asked and reads them back', async () => {
+    const d = dir();
+    try {
+      const w = new Wal(d, { segmentBytes: 4096, durable: false });
+      await w.open();
+      const pos = [];
+      for (let i = 0; i < 50; i++) pos.push(w.append([Buffer.alloc(300, i)]));
+      for (let i = 0; i < 50; i++) assert.equal(w.readPayload(pos[i]!.segment, pos[i]!.offset, 300)[0], i);
+      // Written with no sync() call: the files fill up on their own.
+      const total = () => readdirSync(d).reduce((n, f) => n + statSync(join(d, f)).size, 0);
+      for (let k = 0; k < 100 && total() < 50 * 308; k++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(total(), 50 * 308);
+      for (let i = 0; i < 50; i++) assert.equal(w.readPayload(pos[i]!.segment, pos[i]!.offset, 300)[0], i);
+      await w.close();
+    } finally { rmSync(d, { recursive: true, force: true }); }
+  });
 });
