@@ -95,7 +95,7 @@ export class ClassicQueue implements Queue {
    */
   private pageIO(): PageIO {
     const store = this.host.store!;
-    return {
+    const pageIO: PageIO = {
       out: (e: Entry, p: PagedEntry) => {
         const m = e.msg;
         p.seq = e.seq; p.size = m.body.length; p.exp = e.expiresAt; p.prio = 0;
@@ -108,9 +108,15 @@ export class ClassicQueue implements Queue {
         else ref = m.page = store.writePage(m.exchange, m.routingKey, m.propsRaw, m.body);
         p.id = 0; p.seg = (ref.segment | PAGE_FILE) >>> 0; p.off = ref.offset; p.len = ref.length;
       },
-      in: (p: PagedEntry): Entry => {
+      in: (p: PagedEntry): Entry | undefined => {
         const pageFile = p.seg >= PAGE_FILE, seg = pageFile ? p.seg - PAGE_FILE : p.seg;
-        const rec = store.readRecord(pageFile, seg, p.off, p.len);
+        let rec;
+        try { rec = store.readRecord(pageFile, seg, p.off, p.len); } catch (err) {
+          // A record damaged on disk since it was written: that message is lost; the queue goes on.
+          process.stderr.write(`${new Date().toISOString()} [error] queue '${this.name}' in vhost '${this.vhost}': dropping a message that cannot be read back: ${(err as Error).message}\n`);
+          pageIO.drop(p);
+          return undefined;
+        }
         const msg = makeMessage(rec.exchange, rec.routingKey, rec.props, decodePropsRaw(rec.props), rec.body);
         if (pageFile) store.releasePage(seg);
         else msg.stored = { id: p.id, segment: seg, offset: p.off, length: p.len };
@@ -121,6 +127,7 @@ export class ClassicQueue implements Queue {
         else this.host.release(this, { id: p.id, segment: p.seg, offset: p.off, length: p.len });
       },
     };
+    return pageIO;
   }
 
   get messageCount(): number { return this.ready.length; }

@@ -12,8 +12,8 @@ import type { Entry } from './queue.js';
 export interface PageIO {
   /** Describes the entry's body on disk in `into` (writing it to the page file if it is not in the WAL). */
   out(e: Entry, into: PagedEntry): void;
-  /** Reads a paged entry back. */
-  in(p: PagedEntry): Entry;
+  /** Reads a paged entry back; undefined if its record is unreadable (logged and released by the queue). */
+  in(p: PagedEntry): Entry | undefined;
   /** A paged entry leaves without being read (purge, delete): release what holds its body. */
   drop(p: PagedEntry): void;
 }
@@ -95,7 +95,8 @@ export class ReadyList {
     for (let p = this.levels.length - 1; p >= 0; p--) {
       const l = this.levels[p]!;
       if (l.mem.length) return l;
-      if (l.paged.length) { this.pageIn(l); return l; }
+      while (l.paged.length && !l.mem.length) this.pageIn(l);
+      if (l.mem.length) return l;
     }
     return undefined;
   }
@@ -105,6 +106,7 @@ export class ReadyList {
     let n = 0, bytes = 0;
     while (n < PAGE_IN_BATCH && bytes < PAGE_IN_BYTES && l.paged.shift(this.scratch)) {
       const e = io.in(this.scratch);
+      if (!e) { this.length--; this.bytes -= this.scratch.size; continue; }
       l.mem.push(e);
       n++; bytes += this.scratch.size;
     }
@@ -156,7 +158,7 @@ export class ReadyList {
       for (;;) {
         const h = l.mem.length ? l.mem.peek()!.expiresAt : l.paged.headExpiry();
         if (!h || h > now) break;
-        if (!l.mem.length) this.pageIn(l);
+        if (!l.mem.length) { this.pageIn(l); if (!l.mem.length) continue; }
         const e = l.mem.shift()!;
         const size = e.msg.body.length;
         this.length--; this.bytes -= size; this.memLength--; this.memBytes -= size;

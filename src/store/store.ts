@@ -39,6 +39,8 @@ export interface Recovery {
 }
 
 const qkey = (q: QueueRef) => `${q.vhost}\0${q.name}`;
+/** Basic property flags of the two properties recovery needs (AMQP 0-9-1 property order). */
+const PROP_PRIORITY = 1 << 11, PROP_EXPIRATION = 1 << 8;
 
 /** The metadata snapshot: the commands that rebuild the durable state, and where in the WAL it was taken. */
 interface Snapshot { position: WalPosition; nextId: number; commands: Command[] }
@@ -83,7 +85,9 @@ export class Store {
     // Per queue, its messages in publish (= id) order as locations; acks remove by id (binary search).
     const byQueue = new Map<string, PagedList>();
     const e = pagedEntry();
+    let lastNames: Buffer | undefined, lastLists: PagedList[] = [];
     const r = this.wal.recover(({ segment, offset, payload }) => {
+      if (payload[0] === RecordType.Meta || payload[0] === RecordType.Purge) lastNames = undefined; // lists may be replaced
       switch (payload[0]) {
         case RecordType.Meta: {
           if (segment < this.snapshotPos.segment || (segment === this.snapshotPos.segment && offset < this.snapshotPos.offset)) return;
@@ -95,19 +99,35 @@ export class Store {
           return;
         }
         case RecordType.Pub: {
-          // Only the location, size, TTL and priority are kept; the body is read again when delivered.
-          const rec = decodePub(payload);
-          const p = decodePropsRaw(rec.props);
-          const ttl = p.expiration !== undefined && /^\d+$/.test(p.expiration) ? Number(p.expiration) + 1 : 0;
-          e.seq = 0; e.id = rec.id; e.seg = segment; e.off = offset; e.len = payload.length; e.size = rec.body.length;
-          e.exp = ttl; e.prio = Math.min(255, p.priority ?? 0);
-          for (const q of rec.queues) {
-            const k = qkey(q);
-            let l = byQueue.get(k);
-            if (!l) { l = new PagedList(); byQueue.set(k, l); }
-            l.push(e);
+          // Only the location, size, TTL and priority are kept; the body is read again when delivered. Parsed
+          // in place: consecutive records for the same queues reuse the lists found for the previous one.
+          const id = payload.readUInt32BE(1) * 0x1_0000_0000 + payload.readUInt32BE(5);
+          const nq = payload.readUInt16BE(9);
+          let p = 11;
+          for (let k = 0; k < nq; k++) { p += 2 + payload.readUInt16BE(p); p += 2 + payload.readUInt16BE(p); }
+          const namesEnd = p;
+          p += 1 + payload[p]!; // exchange
+          p += 1 + payload[p]!; // routing key
+          const plen = payload.readUInt32BE(p); p += 4;
+          const flags = plen >= 2 ? payload.readUInt16BE(p) : 0;
+          e.exp = 0; e.prio = 0;
+          if (flags & (PROP_PRIORITY | PROP_EXPIRATION)) {
+            const props = decodePropsRaw(payload.subarray(p, p + plen));
+            if (props.expiration !== undefined && /^\d+$/.test(props.expiration)) e.exp = Number(props.expiration) + 1;
+            e.prio = Math.min(255, props.priority ?? 0);
           }
-          if (rec.id >= this.nextId) this.nextId = rec.id + 1;
+          e.seq = 0; e.id = id; e.seg = segment; e.off = offset; e.len = payload.length; e.size = payload.length - p - plen;
+          if (!lastNames || lastNames.length !== namesEnd - 11 || payload.compare(lastNames, 0, lastNames.length, 11, namesEnd) !== 0) {
+            lastNames = Buffer.from(payload.subarray(11, namesEnd)); // a copy: the scan reuses its buffer
+            lastLists = decodePub(payload).queues.map((q) => {
+              const k = qkey(q);
+              let l = byQueue.get(k);
+              if (!l) { l = new PagedList(); byQueue.set(k, l); }
+              return l;
+            });
+          }
+          for (const l of lastLists) l.push(e);
+          if (id >= this.nextId) this.nextId = id + 1;
           return;
         }
         case RecordType.Ack: {
@@ -119,7 +139,7 @@ export class Store {
         case RecordType.Purge: byQueue.delete(qkey(decodePurge(payload))); return;
         default: return;
       }
-    });
+    }, (type) => type === RecordType.Pub);
     // Messages for queues that no longer exist are gone; the rest are live references.
     const messages = new Map<string, PagedList>();
     for (const [k, l] of byQueue) {

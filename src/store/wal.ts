@@ -72,17 +72,22 @@ export class Wal {
    * Reads every record of every segment in order, synchronously (start-up, before accepting connections).
    * A torn or corrupt tail is cut off: the segment is truncated at the last good record and any later
    * segments are removed, since nothing after a hole can have been confirmed.
+   * `readLater(type)`: records of this type (first payload byte) in closed segments are not CRC-checked
+   * here but when read back (readPayload). Only the last segment can be torn: a segment is fdatasynced
+   * before anything is written to the next one.
    */
-  recover(onRecord: (r: RecoveredRecord) => void): { records: number; truncatedBytes: number } {
+  recover(onRecord: (r: RecoveredRecord) => void, readLater?: (type: number) => boolean): { records: number; truncatedBytes: number } {
     let records = 0, truncatedBytes = 0, lastSize = 0;
     const segs = this.segments();
+    const scan = new ScanBuffer(); // one read buffer for every segment
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
       const path = join(this.dir, segName(seg));
       const fd = openSync(path, 'r+');
       try {
         const total = fstatSync(fd).size;
-        const good = scanSegment(fd, total, (offset, payload) => { records++; onRecord({ segment: seg, offset, payload }); });
+        const skip = i < segs.length - 1 ? readLater : undefined;
+        const good = scanSegment(scan, fd, total, (offset, payload) => { records++; onRecord({ segment: seg, offset, payload }); }, skip);
         lastSize = good;
         if (good < total) {
           truncatedBytes += total - good;
@@ -295,15 +300,17 @@ async function syncDir(dir: string): Promise<void> {
  * Calls onRecord for each valid record; returns the offset just past the last valid one. Reads the segment in
  * large chunks (one syscall per few MiB, not two per record); payloads handed out are views of the chunk.
  */
-function scanSegment(fd: number, total: number, onRecord: (offset: number, payload: Buffer) => void): number {
-  const CHUNK = 8 * 1024 * 1024;
-  let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(total, HEADER)));
+class ScanBuffer { buf = Buffer.allocUnsafe(8 * 1024 * 1024); }
+
+function scanSegment(scan: ScanBuffer, fd: number, total: number, onRecord: (offset: number, payload: Buffer) => void,
+  readLater?: (type: number) => boolean): number {
+  let buf = scan.buf;
   let bufAt = 0, bufLen = 0; // file offset of buf[0], valid bytes in buf
   /** Makes [off, off+len) available in buf; false at end of file. */
   const ensure = (off: number, len: number): boolean => {
     if (off + len > total) return false;
     if (off >= bufAt && off + len <= bufAt + bufLen) return true;
-    if (len > buf.length) buf = Buffer.allocUnsafe(len);
+    if (len > buf.length) buf = scan.buf = Buffer.allocUnsafe(len);
     bufAt = off;
     bufLen = 0;
     const want = Math.min(buf.length, total - off);
@@ -321,7 +328,7 @@ function scanSegment(fd: number, total: number, onRecord: (offset: number, paylo
     if (len > MAX_RECORD || !ensure(off, HEADER + len)) break;
     const p = off - bufAt + HEADER;
     const payload = buf.subarray(p, p + len);
-    if ((crc32(payload) >>> 0) !== crc) break;
+    if (!(readLater && len > 0 && readLater(payload[0]!)) && (crc32(payload) >>> 0) !== crc) break;
     onRecord(off, payload);
     off += HEADER + len;
   }
