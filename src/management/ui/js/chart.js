@@ -34,7 +34,7 @@ function niceMax(v) {
 }
 
 /**
- * series: [{key, label, color}]; points: the history; kind: 'rate' or 'count' (for labels). The SVG carries
+ * series: [{key, label, color}], the first drawn on top; points: the history; kind: 'rate' or 'count' (for labels). The SVG carries
  * data-points (how many samples), data-max (largest plotted value) and data-last (latest values as JSON).
  */
 export function Chart({ title, series, points, kind = 'rate', id }) {
@@ -59,9 +59,9 @@ export function Chart({ title, series, points, kind = 'rate', id }) {
           data-points=${points.length} data-max=${max} data-last=${JSON.stringify(lastValues)}>
           <line x1="0" x2=${W} y1=${H / 2} y2=${H / 2} class="grid" vector-effect="non-scaling-stroke" />
           <line x1="0" x2=${W} y1=${H - 0.5} y2=${H - 0.5} class="grid" vector-effect="non-scaling-stroke" />
-          ${series.map((s, i) => points.length > 1 && html`
+          ${points.length > 1 && series.map((s, i) => html`
             <polygon points=${`${x(points[0].t).toFixed(1)},${H} ${lines[i]} ${x(tEnd).toFixed(1)},${H}`} fill=${s.color} class="area" />
-            <polyline points=${lines[i]} stroke=${s.color} class="line" data-series=${s.key} vector-effect="non-scaling-stroke" />`)}
+            <polyline points=${lines[i]} stroke=${s.color} class="line" data-series=${s.key} vector-effect="non-scaling-stroke" />`).reverse()}
         </svg>
       </div>
       <ul class="legend">

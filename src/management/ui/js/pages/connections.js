@@ -19,7 +19,7 @@ export function Connections({ vhost, refreshMs }) {
   const list = usePoll(() => get(vhost ? `/vhosts/${enc(vhost)}/connections` : '/connections'), [vhost], refreshMs);
   const columns = [
     ...(vhost ? [] : [{ key: 'vhost', label: 'Virtual host' }]),
-    { key: 'name', label: 'Name' },
+    { key: 'name', label: 'Name', cell: (c) => html`${c.name}${c.user_provided_name && html` <span class="tag">${c.user_provided_name}</span>`}` },
     { key: 'user', label: 'User name' },
     { key: 'state', label: 'State', cell: (c) => html`<span class=${`state ${c.state}`}>${c.state}</span>` },
     { key: 'ssl', label: 'TLS', cell: (c) => (c.ssl ? '●' : '○') },
@@ -34,7 +34,7 @@ export function Connections({ vhost, refreshMs }) {
     <h1>Connections</h1>
     <${ErrorLine} error=${list.error} />
     <${Panel} title="All connections">
-      <${DataTable} id="connections-table" rows=${list.data} rowKey=${(c) => c.name} filterText=${(c) => `${c.name} ${c.user}`} columns=${columns} empty="No connections." />
+      <${DataTable} id="connections-table" rows=${list.data} rowKey=${(c) => c.name} filterText=${(c) => `${c.name} ${c.user} ${c.user_provided_name ?? ''}`} columns=${columns} empty="No connections." />
     <//>`;
 }
 
