@@ -183,6 +183,23 @@ describe('management UI in Chromium', { skip }, () => {
     await page.click('#logout');
     await page.waitForSelector('#login-form');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('warren.auth')), null);
+  });
+
+  it('a management user sees the overview and queues but no Admin tab', async () => {
+    const user = `ui-mgmt-${process.pid}`;
+    assert.equal((await a.put(`/users/${enc(user)}`, { password: 'pw', tags: 'management' })).status, 201);
+    await a.put(`/permissions/%2F/${enc(user)}`, { configure: '.*', write: '.*', read: '.*' });
+    try {
+      await logIn(page, broker.mgmtUrl, user, 'pw');
+      await page.waitForSelector('#chart-rates');
+      assert.equal(await page.locator('#tab-admin').count(), 0);
+      await page.click('#tab-queues');
+      await page.waitForSelector('#queues-table tbody tr');
+      await page.click('#logout');
+      await page.waitForSelector('#login-form');
+    } finally {
+      await a.del(`/users/${enc(user)}`);
+    }
     assert.deepEqual(errors, [], 'no uncaught errors in the page');
   });
 });
