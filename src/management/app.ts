@@ -14,6 +14,7 @@ import * as policies from './routes/policies.js';
 import * as queues from './routes/queues.js';
 import * as users from './routes/users.js';
 import * as vhosts from './routes/vhosts.js';
+import { mountUi } from './ui-static.js';
 
 export function createApp(mgmt: Mgmt): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
@@ -29,6 +30,7 @@ export function createApp(mgmt: Mgmt): Hono<{ Bindings: HttpBindings }> {
   const r = new Router(app, mgmt);
   // Order matters where paths overlap: static segments before parameters (users/bulk-delete before users/:user).
   for (const m of [overview, users, vhosts, connections, exchanges, queues, bindings, policies, definitions, health]) m.register(r);
+  mountUi(app);
   app.notFound(() => jsonResponse({ error: 'Object Not Found', reason: 'Not Found' }, 404));
   app.onError((e) => {
     const mapped = amqpError(e, 'direct');
