@@ -15,6 +15,8 @@ export const HEADER = 8;
 export const SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Records larger than this are refused at recovery as corrupt (a body is at most 512 MiB). */
 const MAX_RECORD = 600 * 1024 * 1024;
+/** Bytes read at once when paging records back in (records larger than this are read on their own). */
+const READ_AHEAD = 256 * 1024;
 
 export interface WalPosition { segment: number; offset: number }
 
@@ -205,21 +207,54 @@ export class Wal {
    */
   readPayload(segment: number, offset: number, length: number): Buffer {
     const end = offset + HEADER + length;
-    const w = this.written;
-    const rec = segment < w.segment || (segment === w.segment && end <= w.offset)
-      ? this.readFile(segment, offset, HEADER + length)
-      : this.readQueued(segment, offset, HEADER + length);
-    const payload = rec.subarray(HEADER);
-    if (rec.readUInt32BE(0) !== length || (crc32(payload) >>> 0) !== rec.readUInt32BE(4)) {
+    let rec: Buffer;
+    if (!this.isWritten(segment, end)) rec = this.readQueued(segment, offset, HEADER + length);
+    else if (HEADER + length > READ_AHEAD) rec = this.readFile(segment, offset, HEADER + length);
+    else {
+      const ra = this.ahead;
+      if (ra.segment !== segment || offset < ra.start || end > ra.start + ra.length) this.fillAhead(segment, offset, HEADER + length);
+      rec = ra.buf.subarray(offset - ra.start, end - ra.start);
+    }
+    if (rec.readUInt32BE(0) !== length || (crc32(rec.subarray(HEADER)) >>> 0) !== rec.readUInt32BE(4)) {
       throw new Error(`corrupt record at ${segName(segment)}:${offset} in ${this.dir}`);
     }
-    return payload;
+    // A copy: the read-ahead buffer is reused, and a message must not pin more than its own bytes.
+    return rec.buffer === this.ahead.buf.buffer ? Buffer.from(rec.subarray(HEADER)) : rec.subarray(HEADER);
   }
 
-  /** Reads `length` raw bytes of a written segment (several records at once when paging in a batch). */
-  readFile(segment: number, offset: number, length: number): Buffer {
+  /**
+   * Read-ahead for paging in: records are read back in the order they were written, so one read of the next
+   * READ_AHEAD bytes serves the following records of the batch. Only written bytes are cached (they never
+   * change); removing a segment drops the cache.
+   */
+  private ahead = { segment: 0, start: 0, length: 0, buf: Buffer.allocUnsafe(0) };
+
+  private fillAhead(segment: number, offset: number, need: number): void {
+    const ra = this.ahead;
+    if (ra.buf.length === 0) ra.buf = Buffer.allocUnsafe(READ_AHEAD);
+    const w = this.written;
+    const limit = segment === w.segment ? w.offset - offset : READ_AHEAD;
+    const want = Math.max(need, Math.min(READ_AHEAD, limit));
+    const fd = this.readFd(segment);
+    let got = 0;
+    while (got < want) {
+      const n = readSync(fd, ra.buf, got, want - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got < need) { ra.length = 0; throw new Error(`short read at ${segName(segment)}:${offset} in ${this.dir}`); }
+    ra.segment = segment; ra.start = offset; ra.length = got;
+  }
+
+  private readFd(segment: number): number {
     let fd = this.readFds.get(segment);
     if (fd === undefined) { fd = openSync(join(this.dir, segName(segment)), 'r'); this.readFds.set(segment, fd); }
+    return fd;
+  }
+
+  /** Reads `length` raw bytes of a written segment. */
+  readFile(segment: number, offset: number, length: number): Buffer {
+    const fd = this.readFd(segment);
     const buf = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
@@ -262,6 +297,7 @@ export class Wal {
     if (segment >= this.segment) return;
     const fd = this.readFds.get(segment);
     if (fd !== undefined) { closeSync(fd); this.readFds.delete(segment); }
+    if (this.ahead.segment === segment) this.ahead.length = 0;
     try { unlinkSync(join(this.dir, segName(segment))); } catch { /* already gone */ }
   }
 

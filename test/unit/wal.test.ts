@@ -121,14 +121,21 @@ describe('wal', () => {
         await synced;
         check(); // in the file
       }
-      // A record whose bytes changed on disk fails its CRC on read.
-      const { openSync, writeSync, closeSync } = await import('node:fs');
-      const last = recs[recs.length - 1]!;
-      const fd = openSync(join(d, `${String(last.pos.segment).padStart(8, '0')}.wal`), 'r+');
-      writeSync(fd, Buffer.from([0xff]), 0, 1, last.pos.offset + 20);
-      closeSync(fd);
-      assert.throws(() => w.readPayload(last.pos.segment, last.pos.offset, last.body.length), /corrupt record/);
       await w.close();
+      // A record damaged on disk since it was written: recovery does not check records of closed segments
+      // that it is told will be read later, and reading one back fails its CRC.
+      const { openSync, writeSync, closeSync } = await import('node:fs');
+      const first = recs[0]!;
+      assert.ok(first.pos.segment < recs[recs.length - 1]!.pos.segment);
+      const fd = openSync(join(d, `${String(first.pos.segment).padStart(8, '0')}.wal`), 'r+');
+      writeSync(fd, Buffer.from([0xff]), 0, 1, first.pos.offset + 20);
+      closeSync(fd);
+      const again = new Wal(d, 4096);
+      let n = 0;
+      again.recover(() => { n++; }, () => true);
+      assert.equal(n, recs.length, 'nothing cut: the damaged record is in a closed segment');
+      assert.throws(() => again.readPayload(first.pos.segment, first.pos.offset, first.body.length), /corrupt record/);
+      assert.ok(again.readPayload(recs[1]!.pos.segment, recs[1]!.pos.offset, recs[1]!.body.length).equals(recs[1]!.body));
     } finally { rmSync(d, { recursive: true, force: true }); }
   });
 
