@@ -125,6 +125,17 @@ describe('vhost and user limits (run time, as RabbitMQ 3.10.8)', () => {
     await ch3.deleteQueue('q2');
   });
 
+  it('the management API validates limits with RabbitMQ\'s texts', async () => {
+    const v = await vhost();
+    const u = await user(v);
+    let r = await a.put(`/user-limits/${enc(u)}/max-channels`, { value: 'x' });
+    assert.deepEqual([r.status, r.json], [400, { error: 'bad_request', reason: 'max-channels should be a number, actually was <<"x">>' }]);
+    r = await a.put(`/user-limits/${enc(u)}/max-foo`, { value: 3 });
+    assert.deepEqual([r.status, r.json], [400, { error: 'bad_request', reason: 'Unrecognised terms [{<<"max-foo">>,3}] in user-limits' }]);
+    r = await a.put(`/vhost-limits/${enc(v)}/max-queues`, { value: 1.5 });
+    assert.deepEqual([r.status, r.json], [400, { error: 'bad_request', reason: 'Validation failed\n\nmax-queues should be a number, actually was 1.5\n' }]);
+  });
+
   it('user max-connections: counted over every vhost, refused with 530 before vhost access is checked', async () => {
     const v = await vhost();
     const u = await user(v);
