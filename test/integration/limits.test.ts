@@ -119,6 +119,9 @@ describe('vhost and user limits (run time, as RabbitMQ 3.10.8)', () => {
     await assert.rejects(ch2.assertQueue('', { exclusive: true }));
     e = await closed;
     assert.match(e.message, new RegExp(`cannot declare queue 'amq\\.gen-[\\w-]+': queue limit in vhost '${v}' \\(1\\) is reached`));
+    // The management API's queue PUT is held to the same limit: 400 with the same text.
+    const r = await a.put(`/queues/${enc(v)}/q3`, { durable: false });
+    assert.deepEqual([r.status, r.json], [400, { error: 'bad_request', reason: `cannot declare queue 'q3': queue limit in vhost '${v}' (1) is reached` }]);
     const ch3 = await c.createChannel();
     await ch3.deleteQueue('q1');
     await ch3.assertQueue('q2', { durable: false });
