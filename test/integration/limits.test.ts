@@ -75,6 +75,19 @@ describe('vhost and user limits (run time, as RabbitMQ 3.10.8)', () => {
   const setUserLimit = async (u: string, name: string, value: number) =>
     assert.equal((await a.put(`/user-limits/${enc(u)}/${name}`, { value })).status, 204);
 
+  it('frame_max: a payload up to frame_max passes (RabbitMQ\'s 8-octet fudge); one octet more is 501 frame_too_large', async () => {
+    for (const [size, code, text] of [
+      [4096, 505, 'UNEXPECTED_FRAME - expected method frame, got non method frame instead'],
+      [4097, 501, 'FRAME_ERROR - type 3, all octets = <<>>: {frame_too_large,4097,4088}'],
+    ] as const) {
+      const { w } = await wireOpen(b, '/');
+      // A body frame on a channel that was never opened: 505 once its size is accepted.
+      w.write(frame(3, 1, Buffer.alloc(size)));
+      const m = await w.readMethod(5000);
+      assert.deepEqual(decodeClose(m.args), { replyCode: code, replyText: text, classId: 0, methodId: 0 }, `payload of ${size}`);
+    }
+  });
+
   it('vhost max-connections: connection.open past it is refused with 530, others keep working', async () => {
     const v = await vhost();
     await setVhostLimit(v, 'max-connections', 1);
