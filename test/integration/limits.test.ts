@@ -306,7 +306,20 @@ describe('limits from warren.conf', { skip: external ? 'needs a Warren started w
         { env: { ...process.env, WARREN_COOKIE_FILE: join(b.dataDir!, '.warren.cookie'), WARREN_DATA_DIR: b.dataDir! } },
         (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr }));
     });
-    before(async () => { b = await withConf(''); });
+    // The 512 MiB ceiling as max_message_size, for the one test of its own wording.
+    before(async () => { b = await withConf('max_message_size = 536870912\n'); });
+
+    it('max_message_size at its 512 MiB ceiling says "max size", not "configured max size" (decided at the content header)', async () => {
+      const { w } = await wireOpen(b, '/');
+      w.write(frame(1, 1, P.channelOpen()));
+      assert.deepEqual([(await w.readMethod()).methodId], [11]);
+      w.write(Buffer.concat([frame(1, 1, P.publish('', 'nowhere')), frame(2, 1, P.header(536870913))]));
+      const m = await w.readMethod(5000);
+      assert.deepEqual([m.channel, m.classId, m.methodId], [1, 20, 40], 'channel.close');
+      assert.deepEqual(decodeClose(m.args), {
+        replyCode: 406, replyText: 'PRECONDITION_FAILED - message size 536870913 is larger than max size 536870912', classId: 60, methodId: 40,
+      });
+    });
 
     it('vhost limits: output and errors as rabbitmqctl 3.10.8, and the limit takes effect', async () => {
       assert.equal((await ctl('add_vhost', 'lv')).code, 0);
