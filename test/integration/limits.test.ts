@@ -210,7 +210,7 @@ describe('limits from warren.conf', { skip: external ? 'needs a Warren started w
   describe('max_message_size, consumer_timeout and handshake_timeout', () => {
     let b: TestBroker;
     // handshake_timeout is generous enough that the tests' own clients finish their handshakes on a busy machine.
-    before(async () => { b = await withConf('max_message_size = 1000\nconsumer_timeout = 300\nhandshake_timeout = 1500\n'); });
+    before(async () => { b = await withConf('max_message_size = 1000\nconsumer_timeout = 300\nhandshake_timeout = 3000\n'); });
 
     it('max_message_size: a larger body closes the channel with 406 at its content header; the connection lives on', async () => {
       const c = await connect(b.url);
@@ -276,8 +276,8 @@ describe('limits from warren.conf', { skip: external ? 'needs a Warren started w
       const client = await connect(b.url);
       await eventually(() => silent.ended && stalled.ended, 15_000, 50);
       assert.equal(silent.buffered.length, 0, 'nothing sent to the silent socket');
-      assert.match(b.output(), /handshake_timeout \(1500 ms\) waiting for the protocol header/);
-      assert.match(b.output(), /handshake_timeout \(1500 ms\) waiting for connection\.start-ok/);
+      assert.match(b.output(), /handshake_timeout \(3000 ms\) waiting for the protocol header/);
+      assert.match(b.output(), /handshake_timeout \(3000 ms\) waiting for connection\.start-ok/);
       // An open connection is past its handshake: the timeout does not touch it.
       await (await client.createChannel()).checkExchange('amq.direct');
     });
