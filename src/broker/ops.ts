@@ -6,6 +6,7 @@ import { ChannelError, ConnectionError, ReplyCode } from '../amqp/errors.js';
 import type { FieldTable } from '../amqp/table.js';
 import { argType, assertExchangeArgsEquivalent, assertQueueArgsEquivalent, inequivalent, validateQueueArgs } from './args.js';
 import type { Broker } from './broker.js';
+import { checkQueueLimit } from './limits.js';
 import type { BindingDef, DestinationKind } from './metadata.js';
 import type { Queue } from './queue.js';
 import { exchangeType } from './router.js';
@@ -143,6 +144,7 @@ export function declareQueue(ctx: OpContext, d: QueueDeclare): QueueDeclareOk {
     // Declaring a DLX needs read on the queue and write on the dead-letter exchange, as RabbitMQ checks.
     ctx.broker.checkPermission(ctx.user, vh, 'write', 'exchange', dlx);
   }
+  checkQueueLimit(ctx.broker, vh, ctx.vhost.queues.size, name);
   ctx.broker.execute({ type: 'queue.declare', def: { vhost: vh, name, type: 'classic', durable: d.durable && !d.exclusive,
     autoDelete: d.autoDelete, owner: d.exclusive ? ctx.connKey : undefined, args: d.args } });
   return { name, messageCount: 0, consumerCount: 0 };

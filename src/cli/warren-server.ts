@@ -106,6 +106,9 @@ async function startApp(settings: WarrenSettings, version: string, log: (level: 
     channelMax: settings.channelMax,
     heartbeat: settings.heartbeat,
     maxMessageSize: settings.maxMessageSize,
+    handshakeTimeout: settings.handshakeTimeout,
+    connectionMax: settings.connectionMax,
+    consumerTimeout: settings.consumerTimeout,
     serverProperties,
   });
   const monitor = new ResourceMonitor({

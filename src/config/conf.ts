@@ -2,7 +2,7 @@
 // error names the file and line: "warren.conf:7: unknown key 'foo.bar'". See warren.conf.example.
 import { readFileSync } from 'node:fs';
 import {
-  bool, bytesize, float, informationUnit, integer, ip, listener, oneOf, port, regex, string, ValueError,
+  bool, bytesize, float, informationUnit, integer, ip, listener, oneOf, orInfinity, port, regex, string, ValueError,
   type ListenerAddress, type Parse,
 } from './values.js';
 
@@ -74,6 +74,12 @@ export interface WarrenConf {
   /** 0 means "no limit" as in RabbitMQ. */
   channelMax?: number;
   maxMessageSize?: number;
+  /** Milliseconds from accept to connection.open; Infinity for "infinity". */
+  handshakeTimeout?: number;
+  /** Connections per listener before new ones wait; Infinity for "infinity". */
+  connectionMax?: number;
+  /** Milliseconds a delivery may stay unacknowledged before its channel is closed. */
+  consumerTimeout?: number;
   defaultUser?: string;
   defaultPass?: string;
   defaultVhost?: string;
@@ -127,6 +133,12 @@ rule('heartbeat', integer(0, 65535), (c, v) => { c.heartbeat = v; });
 rule('frame_max', bytesize(4096, 0xffffffff), (c, v) => { c.frameMax = v; });
 rule('channel_max', integer(0, 65535), (c, v) => { c.channelMax = v; });
 rule('max_message_size', integer(1, 536870912), (c, v) => { c.maxMessageSize = v; });
+// 3.10's rabbit.schema: handshake_timeout and connection_max take an integer or infinity, consumer_timeout
+// a positive integer. A timer's delay is at most 2^31-1 ms in Node.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+rule('handshake_timeout', orInfinity(integer(1, MAX_TIMER_MS)), (c, v) => { c.handshakeTimeout = v; });
+rule('connection_max', orInfinity(integer(0, Number.MAX_SAFE_INTEGER)), (c, v) => { c.connectionMax = v; });
+rule('consumer_timeout', integer(1, MAX_TIMER_MS), (c, v) => { c.consumerTimeout = v; });
 rule('default_user', string, (c, v) => { c.defaultUser = v; });
 rule('default_pass', string, (c, v) => { c.defaultPass = v; });
 rule('default_vhost', string, (c, v) => { c.defaultVhost = v; });
@@ -173,8 +185,7 @@ const RABBITMQ_ONLY = [
   'listeners.ssl', 'ssl_options', 'num_acceptors', 'auth_mechanisms', 'auth_backends', 'cluster_formation',
   'cluster_partition_handling', 'tcp_listen_options', 'management', 'mqtt', 'stomp',
   'web_mqtt', 'web_stomp', 'stream', 'prometheus', 'queue_master_locator', 'quorum_queue', 'classic_queue',
-  'definitions', 'handshake_timeout', 'connection_max', 'channel_max_per_node',
-  'consumer_timeout', 'vm_memory_high_watermark_paging_ratio', 'memory_monitor_interval', 'log',
+  'definitions', 'channel_max_per_node', 'vm_memory_high_watermark_paging_ratio', 'memory_monitor_interval', 'log',
   'distribution', 'net_ticktime', 'credential_validator', 'default_users', 'default_policies', 'default_limits',
 ];
 

@@ -28,6 +28,12 @@ export interface WarrenSettings extends Settings {
   channelMax: number;
   heartbeat: number;
   maxMessageSize: number;
+  /** handshake_timeout in ms (Infinity: none). */
+  handshakeTimeout: number;
+  /** connection_max (Infinity: none). */
+  connectionMax: number;
+  /** consumer_timeout in ms. */
+  consumerTimeout: number;
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
@@ -192,6 +198,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, opts: LoadOpt
     channelMax: conf.channelMax === 0 ? 65535 : conf.channelMax ?? 2047,
     heartbeat: conf.heartbeat ?? 60,
     maxMessageSize: conf.maxMessageSize ?? 128 * 1024 * 1024,
+    // RabbitMQ 3.10's defaults: 10 s, no limit, 30 minutes.
+    handshakeTimeout: conf.handshakeTimeout ?? 10_000,
+    connectionMax: conf.connectionMax ?? Infinity,
+    consumerTimeout: conf.consumerTimeout ?? 1_800_000,
     defaultUser: conf.defaultUser ?? 'guest',
     defaultPass: conf.defaultPass ?? 'guest',
     defaultVhost: conf.defaultVhost ?? '/',

@@ -20,6 +20,11 @@ export function integer(min: number, max: number, what = 'an integer'): Parse<nu
 
 export const port: Parse<number> = integer(0, 65535, 'a TCP port number');
 
+/** cuttlefish's [{atom, infinity}, integer] (handshake_timeout, connection_max): "infinity" reads as Infinity. */
+export function orInfinity(parse: Parse<number>): Parse<number> {
+  return (raw) => (raw === 'infinity' ? Infinity : parse(raw));
+}
+
 /** cuttlefish "float": 0.4, .5; Warren also takes a plain integer (RabbitMQ would not). */
 export function float(min: number, max = Infinity): Parse<number> {
   return (raw) => {

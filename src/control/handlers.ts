@@ -7,6 +7,7 @@ import { ReplyCode } from '../amqp/errors.js';
 import { DefinitionsError, exportDefinitions, importDefinitions, type Definitions } from '../broker/definitions.js';
 import { LIST_COLUMNS } from './columns.js';
 import { ACCESS_HANDLERS } from './handlers-access.js';
+import { LIMIT_HANDLERS } from './handlers-limits.js';
 import {
   bindingRows, channelRows, connectionByPid, connectionRows, consumerRows, exchangeRows, queueRows, rowSource, type RowSource,
 } from './info.js';
@@ -112,4 +113,4 @@ const OBJECT_HANDLERS: Record<string, Handler> = {
   } },
 };
 
-export const HANDLERS: Record<string, Handler> = { ...NODE_HANDLERS, ...ACCESS_HANDLERS, ...OBJECT_HANDLERS };
+export const HANDLERS: Record<string, Handler> = { ...NODE_HANDLERS, ...ACCESS_HANDLERS, ...LIMIT_HANDLERS, ...OBJECT_HANDLERS };

@@ -102,7 +102,9 @@ export function environmentInfo(node: WarrenNode): { json: Record<string, unknow
     default_permissions: [s.defaultPermissions.configure, s.defaultPermissions.write, s.defaultPermissions.read],
     default_user: s.defaultUser, default_user_tags: atoms(s.defaultUserTags), default_vhost: s.defaultVhost,
     disk_free_limit: diskLimit(node), frame_max: s.frameMax, heartbeat: s.heartbeat, loopback_users: s.loopbackUsers,
-    max_message_size: s.maxMessageSize, password_hashing_module: new Atom('rabbit_password_hashing_sha256'),
+    max_message_size: s.maxMessageSize, consumer_timeout: s.consumerTimeout,
+    handshake_timeout: s.handshakeTimeout === Infinity ? new Atom('infinity') : s.handshakeTimeout,
+    connection_max: s.connectionMax === Infinity ? new Atom('infinity') : s.connectionMax, password_hashing_module: new Atom('rabbit_password_hashing_sha256'),
     server_properties: Object.entries(s.serverProperties).map(([k, v]) => new Tuple([new Atom(k), v])),
     tcp_listeners: s.listeners.map((l) => new Tuple([new Chars(l.host ?? '::'), l.port])),
     vm_memory_high_watermark: s.vmMemoryHighWatermark.absolute !== undefined

@@ -11,6 +11,7 @@ import { argType } from '../broker/args.js';
 import type { Entry, Queue } from '../broker/queue.js';
 import { Enqueued, type Exchange } from '../broker/vhost.js';
 import { Consumer } from './consumer.js';
+import { ackTimeoutText, AckWatch, type AckHost } from './ack-timeout.js';
 import { MessageStats } from '../broker/stats.js';
 import type { Connection } from './connection.js';
 
@@ -18,11 +19,13 @@ interface Unacked { tag: number; queue: Queue; entry: Entry; consumer: Consumer 
 type TxAck = { requeue: boolean | undefined; items: Unacked[] };
 
 export const REPLY_TO = 'amq.rabbitmq.reply-to';
+/** RabbitMQ's ?MAX_MSG_SIZE: the most max_message_size may be (512 MiB). */
+const MAX_MESSAGE_SIZE_CEILING = 536_870_912;
 
 /** Confirm states: waiting for the store's fsync (to become ack or nack), or ready. */
 const Confirm = { Wait: 0, WaitNack: 1, Ack: 2, Nack: 3 } as const;
 
-export class Channel {
+export class Channel implements AckHost {
   closing = false;
   /** Content assembly: the publish awaiting its header and body. */
   private publishing: { exchange: string; routingKey: string; mandatory: boolean } | undefined;
@@ -65,6 +68,8 @@ export class Channel {
   /** Exchanges this channel may publish to, valid while the broker's permission epoch is unchanged. */
   private writable = new Set<string>();
   private writableEpoch = -1;
+  /** consumer_timeout's watch over the oldest unacked delivery (ack-timeout.ts); made on the first one. */
+  private ackWatch: AckWatch | undefined;
 
   constructor(readonly conn: Connection, readonly id: number) {}
 
@@ -191,7 +196,9 @@ export class Channel {
     const max = this.conn.server.maxMessageSize;
     if (size > max) {
       this.publishing = undefined;
-      throw new ChannelError(ReplyCode.PreconditionFailed, `message size ${size} is larger than configured max size ${max}`);
+      // rabbit_channel:check_msg_size: "configured" unless the limit is the 512 MiB ceiling itself.
+      throw new ChannelError(ReplyCode.PreconditionFailed,
+        `message size ${size} is larger than ${max === MAX_MESSAGE_SIZE_CEILING ? '' : 'configured '}max size ${max}`);
     }
     this.propsRaw = buf.subarray(r.pos, end);
     this.bodySize = size;
@@ -397,6 +404,7 @@ export class Channel {
       this.unacked.set(tag, { tag, queue, entry, consumer: c });
       c.unacked++;
       this.unackedCount++;
+      if (this.ackWatch?.running !== true) this.watchAcks();
     }
     this.conn.sendDeliver(this.id, c.tag, tag, entry.redelivered, entry.msg);
   }
@@ -420,8 +428,31 @@ export class Channel {
     if (!noAck) {
       this.unacked.set(tag, { tag, queue: q, entry: e, consumer: undefined });
       this.unackedCount++;
+      if (this.ackWatch?.running !== true) this.watchAcks();
     }
     this.conn.sendGetOk(this.id, tag, e.redelivered, e.msg, q.messageCount);
+  }
+
+  // ---- consumer_timeout (ack-timeout.ts) ----
+
+  private watchAcks(): void {
+    const ms = this.conn.server.consumerTimeout;
+    if (ms !== undefined) (this.ackWatch ??= new AckWatch(this, ms)).delivered();
+  }
+
+  get nextDeliveryTag(): number { return this.nextTag; }
+
+  oldestUnacked(): number | undefined {
+    for (const tag of this.unacked.keys()) return tag; // the map is in delivery-tag order
+    return undefined;
+  }
+
+  ackTimedOut(ms: number): void {
+    if (this.closing || this.conn.state !== 'opened') return;
+    const u = this.unacked.values().next().value as Unacked;
+    this.conn.server.log('warning', `Consumer ${u.consumer?.tag ?? u.tag} on channel ${this.id} has timed out waiting for ` +
+      `delivery acknowledgement. Timeout used: ${ms} ms. This timeout value can be configured, see consumers doc guide to learn more`);
+    this.conn.closeChannel(this.id, new ChannelError(ReplyCode.PreconditionFailed, ackTimeoutText(this.id, ms)));
   }
 
   // ---- settlement ----
@@ -528,6 +559,7 @@ export class Channel {
   teardown(): void {
     if (!this.retired) { this.retired = true; this.conn.server.channelRetired(this.stats); }
     this.closing = true;
+    this.ackWatch?.stop();
     for (const c of [...this.consumers.values()]) this.removeConsumer(c);
     if (this.replyConsumer) { this.conn.server.replyChannels.delete(this.replyToken); this.replyConsumer = undefined; }
     for (const a of this.txAcks) for (const u of a.items) this.unacked.set(u.tag, u);

@@ -13,6 +13,7 @@ import { FrameType, Writer } from '../amqp/writer.js';
 import type { Message } from '../broker/message.js';
 import type { OpContext } from '../broker/ops.js';
 import { Channel } from './channel.js';
+import { checkConnectionLimits, checkUserChannelLimit } from './limits.js';
 import type { Server } from './server.js';
 
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -43,6 +44,7 @@ export class Connection implements FrameSink {
   private flushQueued = false;
   private dirty = new Set<Channel>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
   private receivedSinceTick = true;
   private sentSinceTick = false;
   private missedTicks = 0;
@@ -55,6 +57,11 @@ export class Connection implements FrameSink {
     socket.on('drain', () => { for (const ch of this.channels.values()) ch.drainQueues(); });
     socket.on('error', () => { /* reported through close */ });
     socket.on('close', () => this.teardown());
+    // handshake_timeout: from accept to connection.open-ok, whatever the client does or does not send.
+    if (server.handshakeTimeout !== Infinity) {
+      this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), server.handshakeTimeout);
+      this.handshakeTimer.unref();
+    }
   }
 
   get key(): string { return `${this.server.nodeName}/${this.id}`; }
@@ -170,6 +177,16 @@ export class Connection implements FrameSink {
     if (type === FrameType.Header) ch.onHeader(buf, start, end); else ch.onBody(buf, start, end);
   }
 
+  /** As RabbitMQ's reader: a connection not yet open when handshake_timeout fires is dropped without a close. */
+  private handshakeTimedOut(): void {
+    if (this.state === 'opened' || this.state === 'closing' || this.state === 'closed') return;
+    const waitingFor = this.state === 'header' ? 'the protocol header' : this.state === 'start' ? 'connection.start-ok'
+      : this.state === 'tune' ? 'connection.tune-ok' : 'connection.open';
+    this.server.log('warning', `closing connection ${this.name}: handshake_timeout (${this.server.handshakeTimeout} ms) waiting for ${waitingFor}`);
+    this.state = 'closed';
+    this.socket.destroy();
+  }
+
   /** Drops the socket without a close, as RabbitMQ's reader does when it crashes on undecodable input. */
   private drop(why: string): undefined {
     if (this.state === 'closing') return undefined;
@@ -207,6 +224,7 @@ export class Connection implements FrameSink {
         throw new ConnectionError(ReplyCode.NotAllowed,
           `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`, 0);
       }
+      checkUserChannelLimit(this.server, this.user);
       this.channels.set(n, new Channel(this, n));
       this.server.churn.channelCreated++;
       this.send(n, { id: M.ChannelOpenOk, reserved1: '' });
@@ -274,11 +292,13 @@ export class Connection implements FrameSink {
         if (this.state !== 'open') break;
         const vh = this.server.broker.vhosts.get(m.virtualHost);
         if (!vh) throw new ConnectionError(ReplyCode.NotAllowed, `vhost ${m.virtualHost} not found`);
+        checkConnectionLimits(this.server, this.user, m.virtualHost);
         if (!this.server.broker.canAccessVhost(this.user, m.virtualHost)) {
           throw new ConnectionError(ReplyCode.NotAllowed, `access to vhost '${m.virtualHost}' refused for user '${this.user}'`);
         }
         this.ctx = { broker: this.server.broker, user: this.user, vhost: vh, connKey: this.key };
         this.state = 'opened';
+        clearTimeout(this.handshakeTimer);
         this.send(0, { id: M.ConnectionOpenOk, reserved1: '' });
         return;
       }
@@ -448,6 +468,7 @@ export class Connection implements FrameSink {
   }
 
   private teardown(): void {
+    clearTimeout(this.handshakeTimer);
     if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = undefined; }
     for (const ch of this.channels.values()) if (!ch.closing) ch.teardown();
     this.channels.clear();

@@ -10,6 +10,7 @@ import type { Queue } from '../broker/queue.js';
 import type { Channel } from './channel.js';
 import { Connection } from './connection.js';
 import { listenOn } from './listen.js';
+import { WaitingSockets } from './waiting-sockets.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -20,6 +21,12 @@ export interface ServerOptions {
   channelMax?: number;
   heartbeat?: number;
   maxMessageSize?: number;
+  /** handshake_timeout in ms (RabbitMQ's default 10000); Infinity for none. */
+  handshakeTimeout?: number;
+  /** connection_max: connections beyond it wait unread until one closes, as with RabbitMQ's ranch; Infinity for none. */
+  connectionMax?: number;
+  /** consumer_timeout in ms (RabbitMQ 3.10's default 1800000); undefined for none. */
+  consumerTimeout?: number;
   /** Overrides/additions to the server properties sent in connection.start (RabbitMQ's server_properties). */
   serverProperties?: FieldTable;
   /** warren.conf's cluster_name: the cluster_name property until set_cluster_name sets another (node name if unset). */
@@ -33,6 +40,9 @@ export class Server {
   readonly channelMax: number;
   readonly heartbeat: number;
   readonly maxMessageSize: number;
+  readonly handshakeTimeout: number;
+  readonly connectionMax: number;
+  readonly consumerTimeout: number | undefined;
   readonly connections = new Set<Connection>();
   readonly replyChannels = new Map<string, Channel>();
   /** Resource alarms currently raised (memory, disk): publishers are blocked while any is. */
@@ -42,6 +52,8 @@ export class Server {
   /** Running sum of the message counters of channels torn down, so node-wide totals keep counting (Prometheus). */
   readonly closedChannelStats = new MessageStats();
   private readonly listeners: NetServer[] = [];
+  /** Sockets accepted past connection_max, not read until a connection closes. */
+  private readonly waiting = new WaitingSockets();
   private nextId = 1;
 
   constructor(private readonly opts: ServerOptions) {
@@ -50,6 +62,9 @@ export class Server {
     this.channelMax = opts.channelMax ?? 2047;
     this.heartbeat = opts.heartbeat ?? 60;
     this.maxMessageSize = opts.maxMessageSize ?? 128 * 1024 * 1024;
+    this.handshakeTimeout = opts.handshakeTimeout ?? 10_000;
+    this.connectionMax = opts.connectionMax ?? Infinity;
+    this.consumerTimeout = 'consumerTimeout' in opts ? opts.consumerTimeout : 1_800_000;
     this.broker.onQueueRemoved = (q) => this.queueRemoved(q);
   }
 
@@ -83,6 +98,7 @@ export class Server {
   }
 
   private accept(socket: Socket): void {
+    if (this.connections.size >= this.connectionMax) { this.waiting.hold(socket); return; }
     const c = new Connection(this, socket, this.nextId++);
     this.connections.add(c);
     this.churn.connectionCreated++;
@@ -103,6 +119,8 @@ export class Server {
 
   connectionClosed(c: Connection): void {
     if (!this.connections.delete(c)) return;
+    const next = this.waiting.next();
+    if (next) this.accept(next);
     // Exclusive queues go with their connection.
     for (const vh of this.broker.vhosts.values()) {
       for (const q of [...vh.queues.values()]) {
@@ -124,6 +142,7 @@ export class Server {
   /** Stops listening and closes every connection with 320 CONNECTION_FORCED. */
   async shutdown(reason = 'broker forced connection closure with reason \'shutdown\''): Promise<void> {
     const closed = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    this.waiting.destroyAll();
     for (const c of [...this.connections]) c.close(ReplyCode.ConnectionForced, reason);
     const deadline = Date.now() + 2000;
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../control/protocol.js';
 import { ACCESS_COMMANDS } from './commands-access.js';
+import { LIMIT_COMMANDS } from './commands-limits.js';
 import { NODE_COMMANDS } from './commands-node.js';
 import { OBJECT_COMMANDS } from './commands-objects.js';
 import { bold } from './format.js';
@@ -43,7 +44,7 @@ const LOCAL_COMMANDS: Record<string, CommandSpec> = {
   },
 };
 
-export const COMMANDS: Record<string, CommandSpec> = { ...LOCAL_COMMANDS, ...NODE_COMMANDS, ...ACCESS_COMMANDS, ...OBJECT_COMMANDS };
+export const COMMANDS: Record<string, CommandSpec> = { ...LOCAL_COMMANDS, ...NODE_COMMANDS, ...ACCESS_COMMANDS, ...LIMIT_COMMANDS, ...OBJECT_COMMANDS };
 
 const PREFIX = 'warrenctl [--node <node>] [--longnames] [--quiet]';
 

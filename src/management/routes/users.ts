@@ -2,7 +2,7 @@
 // delete), /api/whoami, /api/permissions in every form, /api/user-limits, and empty topic permissions.
 import { hashPassword, HASHING_SHA256 } from '../../broker/auth.js';
 import type { PermissionDef, UserDef } from '../../broker/metadata.js';
-import { badRequest, jsonResponse, noContent, notFound, parseTags, putResponse, requireKeys } from '../http.js';
+import { badRequest, erlTerm, jsonResponse, noContent, notFound, parseTags, putResponse, requireKeys } from '../http.js';
 import type { Json } from '../info.js';
 import { replyList } from '../list.js';
 import type { Req, Router } from '../router.js';
@@ -138,9 +138,10 @@ export function register(r: Router): void {
       const value = (await req.body()).value;
       if (value === undefined) throw badRequest('[{key_missing,value}]');
       if (name !== 'max-connections' && name !== 'max-channels') {
-        throw badRequest(`Validation failed\n\nUnrecognised terms [{<<"${name}">>,${JSON.stringify(value)}}] in user limits\n`);
+        // RabbitMQ 3.10.8's user-limit texts carry no "Validation failed" heading (unlike vhost limits).
+        throw badRequest(`Unrecognised terms [{<<"${name}">>,${erlTerm(value)}}] in user-limits`);
       }
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`Validation failed\n\n${name} should be a number\n`);
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`${name} should be a number, actually was ${erlTerm(value)}`);
       req.broker.execute({ type: 'user.limits', name: u.name, limits: { ...u.limits, [name]: value } });
       return noContent();
     },
