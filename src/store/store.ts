@@ -41,6 +41,8 @@ export interface Recovery {
 const qkey = (q: QueueRef) => `${q.vhost}\0${q.name}`;
 /** Basic property flags of the two properties recovery needs (AMQP 0-9-1 property order). */
 const PROP_PRIORITY = 1 << 11, PROP_EXPIRATION = 1 << 8;
+/** Page-file records are copied into slabs of this size before they are written. */
+const PAGE_SLAB = 1024 * 1024;
 
 /** The metadata snapshot: the commands that rebuild the durable state, and where in the WAL it was taken. */
 interface Snapshot { position: WalPosition; nextId: number; commands: Command[] }
@@ -60,6 +62,8 @@ export class Store {
   /** The page file, and live references per page segment. */
   readonly pages: Wal;
   private pageLive = new Map<number, number>();
+  private slab = Buffer.allocUnsafe(0);
+  private slabUsed = 0;
 
   constructor(readonly dir: string, segmentBytes?: number) {
     mkdirSync(dir, { recursive: true });
@@ -180,12 +184,18 @@ export class Store {
     return { id, segment: pos.segment, offset: pos.offset, length };
   }
 
-  /** Writes a body to the page file (one reference taken); read it back with readPage(). */
+  /**
+   * Writes a body to the page file (one reference taken); read it back with readRecord(). The record is copied
+   * into a slab: the message's own buffers (slices of socket reads) are not held while the write is pending.
+   */
   writePage(exchange: string, routingKey: string, props: Buffer, body: Buffer): PageRef {
     const parts = encodePub(0, [], exchange, routingKey, props, body);
     let length = 0;
     for (const b of parts) length += b.length;
-    const pos = this.pages.append(parts);
+    if (this.slab.length - this.slabUsed < length) { this.slab = Buffer.allocUnsafe(Math.max(PAGE_SLAB, length)); this.slabUsed = 0; }
+    const start = this.slabUsed;
+    for (const b of parts) this.slabUsed += b.copy(this.slab, this.slabUsed);
+    const pos = this.pages.append([this.slab.subarray(start, this.slabUsed)]);
     this.retainPage(pos.segment);
     return { segment: pos.segment, offset: pos.offset, length };
   }
