@@ -73,23 +73,27 @@ async function peek(url: string, queue: string): Promise<string[]> {
 describe('crash safety', { skip }, () => {
   it(`kill -9 at random moments (${ITERATIONS} times): every confirmed message comes back exactly once`, async () => {
     const dataDir = newDataDir();
+    // A small memory window: the default queue pages too, so both the in-memory and the paged paths crash.
+    const env = { WARREN_QUEUE_MEMORY_WINDOW: '25' };
     try {
-      let b = await start(dataDir);
+      let b = await start(dataDir, env);
       const setup = await amqp.connect(b.url);
-      await (await setup.createChannel()).assertQueue('crash.q', { durable: true });
+      const sch = await setup.createChannel();
+      await sch.assertQueue('crash.q', { durable: true });
+      await sch.assertQueue('crash.lazy', { durable: true, arguments: { 'x-queue-mode': 'lazy' } });
       await setup.close();
       let lost = 0, dup = 0, invented = 0, total = 0;
       for (let it = 0; it < ITERATIONS; it++) {
         const confirmed = new Set<string>(), sent = new Set<string>();
         const stop = { now: false };
-        const pubs = [0, 1, 2].map((p) => publisher(b.url, 'crash.q', `i${it}p${p}`, confirmed, sent, stop));
+        const pubs = [0, 1, 2].map((p) => publisher(b.url, p === 2 ? 'crash.lazy' : 'crash.q', `i${it}p${p}`, confirmed, sent, stop));
         await sleep(100 + Math.floor(Math.random() * 300));
         b.proc!.kill('SIGKILL');
         await new Promise((r) => b.proc!.once('exit', r));
         stop.now = true;
         await Promise.all(pubs);
-        b = await start(dataDir);
-        const got = await drain(b.url, 'crash.q');
+        b = await start(dataDir, env);
+        const got = [...await drain(b.url, 'crash.q'), ...await drain(b.url, 'crash.lazy')];
         const seen = new Set<string>();
         for (const id of got) { if (seen.has(id)) dup++; seen.add(id); if (!sent.has(id)) invented++; }
         for (const id of confirmed) if (!seen.has(id)) lost++;
@@ -98,7 +102,7 @@ describe('crash safety', { skip }, () => {
         // iteration's count holds only its own messages (a kill here could redeliver them, which
         // at-least-once allows but this count would take for invented).
         await b.stop('SIGTERM');
-        b = await start(dataDir);
+        b = await start(dataDir, env);
       }
       await b.stop();
       assert.ok(total > 0, 'some messages were confirmed');
