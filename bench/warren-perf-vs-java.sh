@@ -13,8 +13,8 @@ PERF="node $ROOT/dist/src/cli/warren-perf.js"
 line() { # generator scenario json
   node -e 'const [g, s, j] = process.argv.slice(1); const r = JSON.parse(j);
     const o = r.sendRate !== undefined
-      ? { sent: r.sendRate, recv: r.receiveRate, p50: r.latencyUs.p50, p99: r.latencyUs.p99 }
-      : { sent: r.sent_rate, recv: r.recv_rate, p50: r.lat_p50_us, p99: r.lat_p99_us };
+      ? { sent: r.sendRate, recv: r.receiveRate, p50: r.latencyUs.p50, p99: r.latencyUs.p99, cpu: r.cpuPercent }
+      : { sent: r.sent_rate, recv: r.recv_rate, p50: r.lat_p50_us, p99: r.lat_p99_us, cpu: r.gen_cpu_pct };
     console.log(JSON.stringify({ generator: g, scenario: s, ...o }));' "$1" "$2" "$3" | tee -a "$OUT"
 }
 for rep in $(seq "$REPS"); do

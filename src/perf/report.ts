@@ -20,6 +20,7 @@ export interface PerfResult {
   sent: number; confirmed: number; nacked: number; returned: number; received: number;
   sendRate: number; receiveRate: number;
   latencyUs: LatencySummary;
+  cpuPercent: number;
   samples: Sample[];
   error?: string;
 }

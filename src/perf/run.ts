@@ -32,11 +32,14 @@ function workerHandle(o: PerfOptions, p: number[], c: number[]): Handle {
   return { start: () => call('start'), sample: () => call('sample'), stop: () => call('stop') };
 }
 
-/** Splits producer and consumer numbers round-robin over n groups. */
+/**
+ * Deals producers, then consumers, round-robin over n groups as one sequence, so that 1 producer and
+ * 1 consumer on 2 workers land on different threads.
+ */
 export function split(o: PerfOptions, n: number): { p: number[]; c: number[] }[] {
   const parts = Array.from({ length: n }, () => ({ p: [] as number[], c: [] as number[] }));
   for (let i = 0; i < o.producers; i++) parts[i % n]!.p.push(i);
-  for (let i = 0; i < o.consumers; i++) parts[i % n]!.c.push(i);
+  for (let i = 0; i < o.consumers; i++) parts[(o.producers + i) % n]!.c.push(i);
   return parts;
 }
 
@@ -52,6 +55,7 @@ export async function runPerf(o: PerfOptions, print: (line: string) => void): Pr
   const total = new Histogram();
   const samples: Sample[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let prev = { t: t0, sent: 0, confirmed: 0, nacked: 0, received: 0 };
   let idleTicks = 0;
   let error: string | undefined;
@@ -99,6 +103,7 @@ export async function runPerf(o: PerfOptions, print: (line: string) => void): Pr
   }
   process.off('SIGINT', onSigint);
   const duration = (prev.t - t0) / 1000 || (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const finals = await Promise.all(handles.map((h) => h.stop()));
   const { sum } = aggregate(finals);
   const { uri: _uri, ...shown } = o;
@@ -110,6 +115,8 @@ export async function runPerf(o: PerfOptions, print: (line: string) => void): Pr
     // Rates over the sampled run only: what arrives while stopping is counted but not timed.
     sendRate: prev.sent / duration, receiveRate: prev.received / duration,
     latencyUs: latencySummary(total),
+    // All threads of this process, in % of one core: what the generator itself costs the machine.
+    cpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / duration) * 1000) / 10,
     samples,
     ...(error ? { error } : {}),
   };

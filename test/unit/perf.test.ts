@@ -76,9 +76,11 @@ describe('perf options', () => {
     assert.throws(() => parseQueueArgs('novalue'), /key=value/);
   });
 
-  it('split spreads producers and consumers round-robin over workers', () => {
+  it('split deals producers and consumers round-robin over workers', () => {
     const o = parseOptions(['-x', '3', '-y', '2']) as PerfOptions;
-    assert.deepEqual(split(o, 2), [{ p: [0, 2], c: [0] }, { p: [1], c: [1] }]);
+    assert.deepEqual(split(o, 2), [{ p: [0, 2], c: [1] }, { p: [1], c: [0] }]);
+    const one = parseOptions(['-x', '1', '-y', '1']) as PerfOptions;
+    assert.deepEqual(split(one, 2), [{ p: [0], c: [] }, { p: [], c: [0] }], 'producer and consumer on different threads');
     assert.deepEqual(split(o, 1), [{ p: [0, 1, 2], c: [0, 1] }]);
   });
 });
