@@ -85,7 +85,13 @@ export class Channel extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed || this.closing) return;
     this.closing = true;
-    await this.rpc({ id: M.ChannelClose, replyCode: 200, replyText: 'Goodbye', classId: 0, methodId: 0 }, M.ChannelCloseOk);
+    try {
+      await this.rpc({ id: M.ChannelClose, replyCode: 200, replyText: 'Goodbye', classId: 0, methodId: 0 }, M.ChannelCloseOk);
+    } catch (e) {
+      // The broker closed it first (its reason is in 'close'/closeError), or the connection went: closed either way.
+      if (!this.closed) throw e;
+      return;
+    }
     this.finish(undefined);
   }
 

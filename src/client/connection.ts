@@ -4,7 +4,7 @@
 // (sooner past FLUSH_AT bytes), so a burst of publishes or acks costs one write, not one per frame.
 // Events: 'blocked' (reason), 'unblocked', 'close' (error or undefined for a clean close), 'error' (only
 // emitted when someone listens, so an unexpected close never throws out of an EventEmitter).
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 import { EventEmitter } from 'node:events';
 import { FrameReader } from '../amqp/frame-reader.js';
@@ -14,6 +14,7 @@ import { decodeMethod, encodeMethod, M, type Method, type ConnectionStart, type 
 import type { FieldTable } from '../amqp/table.js';
 import { parseUri, type AmqpUri } from './uri.js';
 import { Channel } from './channel.js';
+import { ConnectionError, replyText } from '../amqp/errors.js';
 import { AmqpCloseError, ClosedError } from './errors.js';
 
 const PROTOCOL_HEADER = Buffer.from('AMQP\x00\x00\x09\x01', 'latin1');
@@ -89,7 +90,8 @@ export class Connection extends EventEmitter {
     this.ready.then(() => clearTimeout(timer), () => clearTimeout(timer));
     const onConnect = () => { this.socket.write(PROTOCOL_HEADER); };
     this.socket = uri.tls
-      ? tlsConnect({ host: uri.host, port: uri.port, servername: uri.host, ...opts.tls }, onConnect)
+      // SNI carries host names only, never addresses.
+      ? tlsConnect({ host: uri.host, port: uri.port, ...(isIP(uri.host) ? {} : { servername: uri.host }), ...opts.tls }, onConnect)
       : netConnect({ host: uri.host, port: uri.port }, onConnect);
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => {
@@ -277,9 +279,16 @@ export class Connection extends EventEmitter {
     this.socket.end();
   }
 
-  /** Something broke (bad frame, timeout, missed heartbeats): drop the socket and fail everything. */
+  /**
+   * Something broke (bad frame, timeout, missed heartbeats): fail everything and drop the socket. A protocol
+   * error from the broker's bytes is first reported to it with connection.close, as the spec asks.
+   */
   private fail(err: Error): void {
     if (this.closed) return;
+    if (err instanceof ConnectionError && this.opened && !this.socket.destroyed) {
+      this.sendMethod(0, { id: M.ConnectionClose, replyCode: err.code, replyText: replyText(err.code, err.message), classId: 0, methodId: 0 });
+      this.flush();
+    }
     this.finish(err);
     this.socket.destroy();
   }

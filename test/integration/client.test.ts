@@ -136,6 +136,20 @@ describe('AMQP client', () => {
     assert.equal(got.length, 7);
   });
 
+  it('a consumer cancelled by the broker (its queue deleted) is reported with its tag', limits, async () => {
+    const c = await open();
+    const ch = await c.createChannel();
+    const other = await c.createChannel();
+    const q = uniq('client.cancel');
+    await ch.queueDeclare(q, { autoDelete: false });
+    const cancelled = new Promise<string>((r) => ch.once('cancel', r));
+    const tag = await ch.consume(q, () => {}, { consumerTag: 'ctag-1' });
+    assert.equal(tag, 'ctag-1');
+    await other.queueDelete(q);
+    assert.equal(await cancelled, 'ctag-1');
+    assert.equal(ch.closed, false);
+  });
+
   it('get: empty and with a message count; large bodies over several frames', limits, async () => {
     const c = await open();
     const ch = await c.createChannel();
