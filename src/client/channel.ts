@@ -36,7 +36,9 @@ export interface QueueOptions { durable?: boolean; exclusive?: boolean; autoDele
 export interface QueueDeclared { queue: string; messageCount: number; consumerCount: number }
 export interface ConsumeOptions { consumerTag?: string; noAck?: boolean; exclusive?: boolean; noLocal?: boolean; arguments?: FieldTable }
 
-interface Rpc { expect: number; resolve: (m: Method) => void; reject: (e: Error) => void }
+/** What basic.get's RPC resolves with once the content is complete (the method alone says too little). */
+interface GotMessage { id: typeof M.BasicGetOk; message: Message }
+interface Rpc { expect: number; resolve: (m: Method | GotMessage) => void; reject: (e: Error) => void }
 /** Content being assembled: what the method said, then the header's properties and size, then the bodies. */
 interface Incoming {
   kind: 'deliver' | 'get' | 'return';
@@ -65,10 +67,10 @@ export class Channel extends EventEmitter {
 
   // ---- RPCs ----
 
-  private rpc<T extends Method>(m: Method, expect: number): Promise<T> {
+  private rpc<T extends Method | GotMessage>(m: Method, expect: number): Promise<T> {
     if (this.closed) return Promise.reject(new ClosedError(`channel ${this.id}`, this.closeError));
     return new Promise<T>((resolve, reject) => {
-      this.rpcs.push({ expect, resolve: resolve as (m: Method) => void, reject });
+      this.rpcs.push({ expect, resolve: resolve as (m: Method | GotMessage) => void, reject });
       this.connection.sendMethod(this.id, m);
     });
   }
@@ -158,8 +160,8 @@ export class Channel extends EventEmitter {
 
   /** basic.get: one message, or null when the queue is empty. */
   async get(queue: string, o: { noAck?: boolean } = {}): Promise<Message | null> {
-    const m = await this.rpc<Method>({ id: M.BasicGet, reserved1: 0, queue, noAck: o.noAck ?? false }, M.BasicGetOk);
-    return m.id === M.BasicGetEmpty ? null : (m as unknown as { message: Message }).message;
+    const m = await this.rpc<Method | GotMessage>({ id: M.BasicGet, reserved1: 0, queue, noAck: o.noAck ?? false }, M.BasicGetOk);
+    return 'message' in m ? m.message : null;
   }
 
   async recover(requeue = true): Promise<void> {
@@ -312,7 +314,7 @@ export class Channel extends EventEmitter {
       const head = this.rpcs[0];
       if (head?.expect === M.BasicGetOk) {
         this.rpcs.shift();
-        head.resolve({ id: M.BasicGetOk, message: { fields: inc.fields, properties: inc.properties, body } } as unknown as Method);
+        head.resolve({ id: M.BasicGetOk, message: { fields: inc.fields, properties: inc.properties, body } });
       }
     } else {
       const ret: ReturnedMessage = { ...inc.ret!, exchange: inc.fields.exchange, routingKey: inc.fields.routingKey, properties: inc.properties, body };

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -267,20 +267,43 @@ describe('AMQP client', () => {
   });
 
   it('backpressure: publish returns false when the socket is backed up; waitForDrain resumes', limits, async () => {
-    const c = await open();
-    const ch = await c.createChannel();
-    const { queue: q } = await ch.queueDeclare('', { exclusive: true });
-    const body = Buffer.alloc(64 * 1024, 7);
-    // 32 MB in one synchronous loop: the kernel cannot take it all before the loop yields.
-    let full = 0;
-    const n = 512;
-    for (let i = 0; i < n; i++) if (!ch.publish('', q, body)) full++;
-    assert.ok(full > 0, 'publish reported a full socket');
-    await ch.waitForDrain();
-    assert.equal(c.writable, true);
-    const got = await collect(ch, q, n);
-    assert.equal(got.length, n);
-    assert.ok(got.every((m) => m.body.length === body.length && m.body[100] === 7));
+    // A TCP proxy that can stop reading from the client makes the backlog certain, whatever the broker's speed.
+    const downs: Socket[] = [];
+    const proxy = createNetServer((down) => {
+      const up = netConnect(broker.port, broker.host);
+      down.on('data', (d) => up.write(d));
+      up.pipe(down);
+      up.on('error', () => down.destroy());
+      down.on('error', () => up.destroy());
+      downs.push(down);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const u = new URL(broker.url);
+      u.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      const c = await open(u.toString());
+      const ch = await c.createChannel();
+      const { queue: q } = await ch.queueDeclare('', { exclusive: true });
+      downs[0]!.pause();
+      const body = Buffer.alloc(64 * 1024, 7);
+      // 32 MB while nobody reads: far beyond what the kernel buffers on both sides can hold.
+      let full = 0;
+      const n = 512;
+      for (let i = 0; i < n; i++) if (!ch.publish('', q, body)) full++;
+      const drained = ch.waitForDrain();
+      await sleep(100);
+      assert.ok(full > 0, 'publish reported a full socket');
+      assert.equal(c.writable, false);
+      downs[0]!.resume();
+      await drained;
+      assert.equal(c.writable, true);
+      const got = await collect(ch, q, n);
+      assert.equal(got.length, n);
+      assert.ok(got.every((m) => m.body.length === body.length && m.body[100] === 7));
+      await c.close();
+    } finally {
+      proxy.close();
+    }
   });
 
   it('amqps:// through a TLS proxy in front of the broker', limits, async () => {
