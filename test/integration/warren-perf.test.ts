@@ -26,6 +26,13 @@ function perf(args: string[]): Promise<{ code: number; stdout: string; stderr: s
   });
 }
 
+/** A durable exchange of the test's own (PerfTest's default "direct" would be left behind on a shared broker). */
+function exchange(): string[] {
+  const x = uniq('perf.direct');
+  exchanges.push(x);
+  return ['-e', x];
+}
+
 async function perfJson(args: string[]): Promise<PerfResult> {
   const r = await perf([...args, '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -49,7 +56,7 @@ describe('warren-perf', () => {
   });
 
   it('1 producer, 1 consumer, autoack, 2 s: JSON fields and consistent counts', limits, async () => {
-    const r = await perfJson(['-z', '2', '-s', '16', '-a', '--id', 'auto']);
+    const r = await perfJson(['-z', '2', '-s', '16', '-a', '--id', 'auto', ...exchange()]);
     assert.equal(r.id, 'auto');
     assert.ok(!r.broker.includes(':guest@'), 'no password in the output');
     assert.equal(r.options.autoack, true);
@@ -67,7 +74,7 @@ describe('warren-perf', () => {
 
   it('confirms, persistent, named queue, prefetch and multi-ack: every confirmed message is received', limits, async () => {
     const q = uniq('perf.q');
-    const r = await perfJson(['-C', '3000', '-c', '100', '--persistent', '-s', '1000', '-q', '100', '--multi-ack-every', '10', '-u', q]);
+    const r = await perfJson(['-C', '3000', '-c', '100', '--persistent', '-s', '1000', '-q', '100', '--multi-ack-every', '10', '-u', q, ...exchange()]);
     assert.equal(r.sent, 3000);
     assert.equal(r.confirmed, 3000);
     assert.equal(r.nacked, 0);
@@ -91,7 +98,7 @@ describe('warren-perf', () => {
   });
 
   it('text output: PerfTest-style line per second and a summary; bad options exit 2', limits, async () => {
-    const r = await perf(['-z', '1', '-r', '200', '--id', 'txt']);
+    const r = await perf(['-z', '1', '-r', '200', '--id', 'txt', ...exchange()]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^id: txt, time 1\.\d{3} s, sent: \d+ msg\/s, received: \d+ msg\/s, min\/median\/75th\/95th\/99th consumer latency: \d+\/\d+\/\d+\/\d+\/\d+ µs$/m);
     assert.match(r.stdout, /^id: txt, sending rate avg: \d+ msg\/s$/m);
