@@ -10,6 +10,7 @@ import type { Queue } from '../broker/queue.js';
 import type { Channel } from './channel.js';
 import { Connection } from './connection.js';
 import { listenOn } from './listen.js';
+import type { LogFields } from '../log.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -24,7 +25,7 @@ export interface ServerOptions {
   serverProperties?: FieldTable;
   /** warren.conf's cluster_name: the cluster_name property until set_cluster_name sets another (node name if unset). */
   clusterName?: string;
-  log?: (level: LogLevel, msg: string) => void;
+  log?: (level: LogLevel, msg: string, fields?: LogFields) => void;
 }
 
 export class Server {
@@ -55,7 +56,7 @@ export class Server {
 
   get nodeName(): string { return this.broker.nodeName; }
 
-  log(level: LogLevel, msg: string): void { this.opts.log?.(level, msg); }
+  log(level: LogLevel, msg: string, fields?: LogFields): void { this.opts.log?.(level, msg, fields); }
 
   serverProperties(): FieldTable {
     const named = this.broker.meta.globalParameters.get('cluster_name')?.value;
