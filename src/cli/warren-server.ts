@@ -63,6 +63,8 @@ async function startApp(settings: WarrenSettings, version: string, log: LogFn): 
   // Before anything is published: a failed WAL write is logged with its errno (ENOSPC, EIO).
   store.wal.onError = (e) => log('error', `write-ahead log failed, nothing more will be confirmed: ${e.message}`,
     { domain: 'rabbitmq.store', error: (e as NodeJS.ErrnoException).code ?? e.message, path: store.dir });
+  store.onSnapshotError = (e) => log('warning', `metadata snapshot failed, the previous one stays in use: ${e.message}`,
+    { domain: 'rabbitmq.store', error: (e as NodeJS.ErrnoException).code ?? e.message, path: store.dir });
   log('info', `recovered ${recovered.records} log records, ${recovered.messages} messages in ${recovered.queues} durable queues` +
     (recovered.truncatedBytes ? `; cut ${recovered.truncatedBytes} bytes of torn log tail` : ''));
   try {

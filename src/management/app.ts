@@ -24,7 +24,7 @@ export function createApp(mgmt: Mgmt): Hono<{ Bindings: HttpBindings }> {
   app.use('/api/*', async (c, next) => {
     await next();
     const store = mgmt.broker.store;
-    if (store && c.req.method !== 'GET' && c.req.method !== 'HEAD') await new Promise<void>((r) => store.sync(r));
+    if (store && c.req.method !== 'GET' && c.req.method !== 'HEAD') await new Promise<void>((r) => store.sync(() => r())); // a change the WAL refused threw already
   });
   const r = new Router(app, mgmt);
   // Order matters where paths overlap: static segments before parameters (users/bulk-delete before users/:user).

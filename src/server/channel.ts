@@ -294,11 +294,13 @@ export class Channel {
     if (this.syncRequested) return;
     this.syncRequested = true;
     const upTo = this.storedUpTo;
-    this.ctx.broker.store!.sync(() => {
+    this.ctx.broker.store!.sync((err) => {
       this.syncRequested = false;
       const st = this.confirmStates;
+      // A failed WAL write: what it held is not on disk, so it is nacked, never acked.
+      const written = err ? Confirm.Nack : Confirm.Ack;
       for (let i = this.confirmHead; i < st.length && this.confirmBase + (i - this.confirmHead) <= upTo; i++) {
-        if (st[i] === Confirm.Wait) st[i] = Confirm.Ack; else if (st[i] === Confirm.WaitNack) st[i] = Confirm.Nack;
+        if (st[i] === Confirm.Wait) st[i] = written; else if (st[i] === Confirm.WaitNack) st[i] = Confirm.Nack;
       }
       if (this.storedUpTo > upTo) this.requestSync();
       this.conn.markDirty(this);
@@ -505,7 +507,13 @@ export class Channel {
     for (const p of pubs) if (this.route(p.ex, p.msg, p.mandatory, 0) & Enqueued.Stored) stored = true;
     for (const a of acks) this.settle(a.items, a.requeue);
     // commit-ok means the transaction's persistent messages are on disk, as with RabbitMQ.
-    if (stored) this.ctx.broker.store!.sync(() => { if (!this.closing) this.conn.send(this.id, { id: M.TxCommitOk }); });
+    if (stored) {
+      this.ctx.broker.store!.sync((err) => {
+        if (this.closing) return;
+        if (err) this.conn.close(ReplyCode.InternalError, `cannot write persistent messages: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        else this.conn.send(this.id, { id: M.TxCommitOk });
+      });
+    }
     else this.conn.send(this.id, { id: M.TxCommitOk });
   }
 
