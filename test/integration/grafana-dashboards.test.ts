@@ -4,14 +4,19 @@
 // of those metrics, with those labels, so the panels render (identity_info carries rabbitmq_cluster and
 // rabbitmq_node for the `* on(instance) group_left(...) rabbitmq_identity_info` joins). Labels Prometheus adds
 // at scrape time (instance, job) or a Kubernetes scrape config adds (namespace) are not the exporter's to emit.
+// Then a real Prometheus (Debian's, extracted by .ci/run; WARREN_PROMETHEUS_BIN elsewhere) scrapes Warren and
+// evaluates every panel expression: each must return data. It fails on CI without the binary, skips elsewhere.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { external, startWarren, type TestBroker } from '../support/broker.js';
-import { eventually } from '../support/amqp.js';
+import { eventually, sleep } from '../support/amqp.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(here, '..', '..', '..', 'test', 'fixtures', 'grafana');
@@ -183,5 +188,52 @@ describe('RabbitMQ\'s Grafana dashboards against Warren\'s /metrics', { skip: ex
     for (const name of metrics.keys()) assert.ok(per.has(name), `${name} in /metrics/per-object`);
     for (const l of ['vhost', 'queue']) assert.ok(per.get('rabbitmq_queue_messages_published_total')!.labels.has(l));
     assert.ok(per.get('rabbitmq_channel_consumers')!.labels.has('channel'));
+  });
+
+  it('a real Prometheus scraping Warren returns data for every panel expression', async (t) => {
+    const bin = [process.env.WARREN_PROMETHEUS_BIN, '/usr/local/bin/prometheus', '/usr/bin/prometheus'].find((p) => p && existsSync(p));
+    if (!bin) {
+      if (process.env.CI === 'true') assert.fail('prometheus is not installed (.ci/run extracts Debian\'s to /usr/local/bin)');
+      t.skip('no prometheus binary (set WARREN_PROMETHEUS_BIN)');
+      return;
+    }
+    const work = mkdtempSync(join(tmpdir(), 'warren-prom-'));
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => { const p = (srv.address() as { port: number }).port; srv.close(() => resolve(p)); });
+    });
+    const target = new URL(b.promUrl!).host;
+    writeFileSync(join(work, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: warren\n    static_configs:\n      - targets: ['${target}']\n`);
+    const proc = spawn(bin, [`--config.file=${join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${join(work, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    proc.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
+    t.after(() => { proc.kill('SIGKILL'); rmSync(work, { recursive: true, force: true }); });
+    const api = `http://127.0.0.1:${port}/api/v1`;
+    const query = async (q: string) => {
+      const r = await fetch(`${api}/query?query=${encodeURIComponent(q)}`);
+      const body = await r.json() as { status: string; error?: string; data?: { result: { metric: Record<string, string> }[] } };
+      assert.equal(body.status, 'success', `${q}: ${body.error ?? ''}`);
+      return body.data!.result;
+    };
+    // Three scrapes at least, so rate(...[60s]) has two points.
+    await eventually(async () => {
+      try { return (await query('count_over_time(rabbitmq_identity_info[1m]) >= 3')).length === 1; } catch { return false; }
+    }, 30000, 250).catch(() => { throw new Error(`prometheus did not scrape Warren:\n${log}`); });
+    const cluster = (await query('rabbitmq_identity_info'))[0]!.metric.rabbitmq_cluster!;
+    await sleep(1000);
+    const empty: string[] = [];
+    let evaluated = 0;
+    for (const d of dashboards) {
+      for (const expr of expressions(d.json)) {
+        if (expr.startsWith('label_values(')) continue; // a Grafana templating function, not PromQL
+        // No namespace label outside Kubernetes: namespace="" matches its absence, as Grafana's empty variable would.
+        const q = expr.replaceAll('$rabbitmq_cluster', cluster).replaceAll('$namespace', '');
+        evaluated++;
+        if ((await query(q)).length === 0) empty.push(`${d.file}: ${expr}`);
+      }
+    }
+    assert.ok(evaluated >= 40, `${evaluated} expressions evaluated`);
+    assert.deepEqual(empty, [], 'panels without data');
   });
 });
