@@ -51,6 +51,9 @@ export class Connection implements FrameSink {
   private currentMethod = 0;
   /** teardown() runs on connection.close and again on the socket's close; the close is logged once. */
   private closeLogged = false;
+  /** Socket reads and writes (one per flush), as RabbitMQ's recv_cnt/send_cnt count packets. */
+  recvCount = 0;
+  sendCount = 0;
 
   constructor(readonly server: Server, readonly socket: Socket, readonly id: number) {
     socket.setNoDelay(true);
@@ -77,6 +80,7 @@ export class Connection implements FrameSink {
   // ---- input ----
 
   private onData(d: Buffer): void {
+    this.recvCount++;
     this.receivedSinceTick = true;
     if (this.state === 'closed') return;
     try {
@@ -254,6 +258,7 @@ export class Connection implements FrameSink {
         const creds = this.credentials(m.mechanism, m.response);
         const user = creds && this.server.broker.authenticate(creds.user, creds.pass);
         const loopbackOnly = user && this.server.broker.loopbackUsers.has(user.name) && !isLoopback(this.socket.remoteAddress);
+        this.server.authAttempts.record('amqp091', !!user && !loopbackOnly);
         if (!user || loopbackOnly) {
           // RabbitMQ's wording in its log ("For details see the broker logfile" points here).
           this.server.log('error', `Error on AMQP connection ${this.name}: ${m.mechanism} login refused: user '${creds?.user ?? ''}' - ` +
@@ -424,6 +429,7 @@ export class Connection implements FrameSink {
     const chunks = this.writer.take();
     if (chunks.length === 0 || this.socket.destroyed) return;
     this.sentSinceTick = true;
+    this.sendCount++;
     if (chunks.length === 1) { this.socket.write(chunks[0]!); return; }
     this.socket.cork();
     for (const c of chunks) this.socket.write(c);

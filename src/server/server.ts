@@ -11,6 +11,7 @@ import type { Channel } from './channel.js';
 import { Connection } from './connection.js';
 import { listenOn } from './listen.js';
 import type { LogFields } from '../log.js';
+import { AuthAttempts } from './auth-attempts.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -42,6 +43,8 @@ export class Server {
   readonly churn = { connectionCreated: 0, channelCreated: 0 };
   /** Running sum of the message counters of channels torn down, so node-wide totals keep counting (Prometheus). */
   readonly closedChannelStats = new MessageStats();
+  /** Logins per protocol (/api/auth/attempts/{node}). */
+  readonly authAttempts = new AuthAttempts();
   private readonly listeners: NetServer[] = [];
   private nextId = 1;
 
