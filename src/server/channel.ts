@@ -230,6 +230,7 @@ export class Channel {
     }
     const ex = ops.lookupExchange(ctx, p.exchange);
     if (ex.def.internal) throw new ChannelError(ReplyCode.AccessRefused, `cannot publish to internal exchange '${p.exchange}' in vhost '${ctx.vhost.name}'`);
+    if (ex.def.type === 'topic') ctx.broker.checkTopicPermission(ctx.user, ctx.vhost.name, ex.def.name, 'write', p.routingKey);
     if (props.userId !== undefined && props.userId !== ctx.user) {
       throw new ChannelError(ReplyCode.PreconditionFailed, `user_id property set to '${props.userId}' but authenticated user was '${ctx.user}'`);
     }

@@ -1,6 +1,7 @@
 // Topic permissions as RabbitMQ 3.10's API keeps them: /api/topic-permissions (all), /api/topic-permissions/
 // {vhost}/{user} (GET its list, PUT {exchange, write, read}, DELETE all of the pair or ?exchange= one), and the
-// per-user and per-vhost lists. Stored in the metadata (so definitions round-trip); not enforced on publish yet.
+// per-user and per-vhost lists. Stored in the metadata (so definitions round-trip); checked by
+// Broker.checkTopicPermission on publish to and bind from topic exchanges.
 import type { TopicPermissionDef } from '../../broker/metadata.js';
 import { badRequest, jsonResponse, noContent, notFound, putResponse, requireKeys } from '../http.js';
 import type { Json } from '../info.js';
