@@ -130,5 +130,22 @@ export class Broker {
     }
   }
 
+  /**
+   * Topic authorisation (RabbitMQ's check_topic_access), for topic exchanges only: with a topic permission for
+   * the user, vhost and exchange, the routing key must match its write (publish) or read (bind) regex, after
+   * {username} and {vhost} are expanded; an empty regex allows only the empty key. No topic permission: allowed.
+   */
+  checkTopicPermission(user: string, vhost: string, exchange: string, kind: 'write' | 'read', routingKey: string): void {
+    const tp = this.meta.topicPermissions;
+    if (!tp || tp.size === 0) return;
+    const p = tp.get(`${permissionKey(user, vhost)}\0${exchange}`);
+    if (!p) return;
+    const src = (p[kind] === '' ? '^$' : p[kind]).replaceAll('{username}', user).replaceAll('{vhost}', vhost);
+    if (!permits({ user, vhost, configure: '', write: src, read: src }, kind, routingKey)) {
+      throw new ChannelError(ReplyCode.AccessRefused,
+        `access to topic '${routingKey}' in exchange '${exchange}' in vhost '${vhost}' refused for user '${user}'`);
+    }
+  }
+
   queueArgs(args: FieldTable): FieldTable { return args; }
 }

@@ -101,12 +101,14 @@ export class ClassicQueue implements Queue {
         p.seq = e.seq; p.size = m.body.length; p.exp = e.expiresAt; p.prio = 0;
         if (m.stored && this.durable && this.owner === undefined) {
           p.id = m.stored.id; p.seg = m.stored.segment; p.off = m.stored.offset; p.len = m.stored.length;
-          return;
+          return true;
         }
         let ref = m.page;
         if (ref) store.retainPage(ref.segment);
+        else if (store.pages.error) return false;
         else ref = m.page = store.writePage(m.exchange, m.routingKey, m.propsRaw, m.body);
         p.id = 0; p.seg = (ref.segment | PAGE_FILE) >>> 0; p.off = ref.offset; p.len = ref.length;
+        return true;
       },
       in: (p: PagedEntry): Entry | undefined => {
         const pageFile = p.seg >= PAGE_FILE, seg = pageFile ? p.seg - PAGE_FILE : p.seg;

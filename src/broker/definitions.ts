@@ -14,6 +14,7 @@ export interface Definitions {
   users?: { name: string; password_hash: string; hashing_algorithm?: string; tags: string | string[]; limits?: object }[];
   vhosts?: { name: string; description?: string; tags?: string[]; metadata?: { description?: string; tags?: string[] } }[];
   permissions?: { user: string; vhost: string; configure: string; write: string; read: string }[];
+  topic_permissions?: { user: string; vhost: string; exchange: string; write: string; read: string }[];
   exchanges?: { name: string; vhost: string; type: string; durable: boolean; auto_delete: boolean; internal: boolean; arguments: FieldTable }[];
   queues?: { name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: FieldTable; type?: string }[];
   bindings?: { source: string; vhost: string; destination: string; destination_type: 'queue' | 'exchange'; routing_key: string; arguments: FieldTable }[];
@@ -50,6 +51,11 @@ export function importDefinitions(broker: Broker, defs: Definitions): void {
     needVhost(p.vhost, `permission for user '${p.user}'`);
     cmds.push({ type: 'permission.set', def: { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read } });
   }
+  for (const p of defs.topic_permissions ?? []) {
+    needVhost(p.vhost, `topic permission for user '${p.user}'`);
+    if (typeof p.exchange !== 'string') throw new DefinitionsError(`topic permission for user '${p.user}' names no exchange`);
+    cmds.push({ type: 'topic-permission.set', def: { user: p.user, vhost: p.vhost, exchange: p.exchange, write: p.write ?? '', read: p.read ?? '' } });
+  }
   for (const e of defs.exchanges ?? []) {
     needVhost(e.vhost, `exchange '${e.name}'`);
     if (!exchangeType(e.type)) throw new DefinitionsError(`exchange '${e.name}' has unknown type '${e.type}'`);
@@ -69,6 +75,10 @@ export function importDefinitions(broker: Broker, defs: Definitions): void {
   settingsCommands(defs, needVhost, cmds);
   for (const v of defs.vhosts ?? []) {
     if (!broker.vhosts.has(v.name)) broker.addVhost(v.name, v.metadata?.description ?? v.description ?? '');
+    // Tags, as RabbitMQ 3.11+ exports them (3.10 exports the name only).
+    const tags = tagList(v.metadata?.tags ?? v.tags);
+    const def = broker.meta.vhosts.get(v.name)?.def;
+    if (def && tags.length) broker.execute({ type: 'vhost.update', def: { ...def, tags } });
   }
   for (const c of cmds) broker.execute(c);
 }
@@ -91,7 +101,13 @@ function settingsCommands(defs: Definitions, needVhost: (vh: string, what: strin
   for (const p of defs.parameters ?? []) {
     needVhost(p.vhost, `parameter '${p.name}'`);
     if (p.component === 'vhost-limits') cmds.push({ type: 'vhost.limits', vhost: p.vhost, limits: limitsOf(p.value) ?? {} });
-    else cmds.push({ type: 'parameter.set', def: { vhost: p.vhost, component: p.component, name: p.name, value: p.value } });
+    else if (p.component === 'operator_policy') {
+      // RabbitMQ exports operator policies as runtime parameters of this component.
+      const v = (p.value ?? {}) as { pattern?: string; definition?: Record<string, unknown>; priority?: number; 'apply-to'?: string };
+      if (typeof v.pattern !== 'string' || typeof v.definition !== 'object') throw new DefinitionsError(`operator policy '${p.name}' needs a pattern and a definition`);
+      cmds.push({ type: 'operator-policy.set', def: { vhost: p.vhost, name: p.name, pattern: v.pattern, applyTo: v['apply-to'] ?? 'all',
+        priority: v.priority ?? 0, definition: v.definition } });
+    } else cmds.push({ type: 'parameter.set', def: { vhost: p.vhost, component: p.component, name: p.name, value: p.value } });
   }
   for (const g of defs.global_parameters ?? []) cmds.push({ type: 'global-parameter.set', def: { name: g.name, value: g.value } });
 }
@@ -104,8 +120,10 @@ export function exportDefinitions(broker: Broker, version: string): Definitions 
     users: [...m.users.values()].map((u) => ({ name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags, limits: u.limits ?? {} })),
     vhosts: vhosts.map((v) => ({ name: v.def.name, description: v.def.description, tags: v.def.tags, metadata: { description: v.def.description, tags: v.def.tags } })),
     permissions: [...m.permissions.values()].map((p) => ({ ...p })),
-    topic_permissions: [],
+    topic_permissions: [...m.topicPermissions?.values() ?? []].map((p) => ({ ...p })),
     parameters: vhosts.flatMap((v) => [
+      ...[...v.operatorPolicies.values()].map((p) => ({ vhost: p.vhost, component: 'operator_policy', name: p.name,
+        value: { pattern: p.pattern, definition: p.definition, priority: p.priority, 'apply-to': p.applyTo } })),
       ...[...v.parameters.values()].map((p) => ({ vhost: p.vhost, component: p.component, name: p.name, value: p.value })),
       ...(Object.keys(v.limits).length ? [{ vhost: v.def.name, component: 'vhost-limits', name: 'limits', value: v.limits }] : []),
     ]),

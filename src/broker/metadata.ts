@@ -13,6 +13,8 @@ export interface UserDef {
   limits?: Record<string, number>;
 }
 export interface PermissionDef { user: string; vhost: string; configure: string; write: string; read: string }
+/** A topic permission (RabbitMQ 3.7+): write/read regexes on routing keys, per user, vhost and topic exchange. */
+export interface TopicPermissionDef { user: string; vhost: string; exchange: string; write: string; read: string }
 export interface ExchangeDef {
   vhost: string; name: string; type: string; durable: boolean; autoDelete: boolean; internal: boolean; args: FieldTable;
 }
@@ -42,6 +44,9 @@ export type Command =
   | { type: 'user.delete'; name: string }
   | { type: 'permission.set'; def: PermissionDef }
   | { type: 'permission.clear'; user: string; vhost: string }
+  | { type: 'topic-permission.set'; def: TopicPermissionDef }
+  /** Without exchange: every topic permission of the user in the vhost. */
+  | { type: 'topic-permission.clear'; user: string; vhost: string; exchange?: string }
   | { type: 'exchange.declare'; def: ExchangeDef }
   | { type: 'exchange.delete'; vhost: string; name: string }
   | { type: 'queue.declare'; def: QueueDef }
@@ -98,11 +103,13 @@ export interface MetaState {
   users: Map<string, UserDef>;
   /** Keyed by `${user}\0${vhost}`. */
   permissions: Map<string, PermissionDef>;
+  /** Keyed by `${user}\0${vhost}\0${exchange}`; optional so states built elsewhere need not name it. */
+  topicPermissions?: Map<string, TopicPermissionDef>;
   globalParameters: Map<string, GlobalParameterDef>;
 }
 
 export function emptyState(): MetaState {
-  return { vhosts: new Map(), users: new Map(), permissions: new Map(), globalParameters: new Map() };
+  return { vhosts: new Map(), users: new Map(), permissions: new Map(), topicPermissions: new Map(), globalParameters: new Map() };
 }
 
 /** Canonical JSON of a table: key order does not matter for binding identity. */
@@ -140,6 +147,7 @@ export function apply(state: MetaState, cmd: Command): Change[] {
       for (const e of [...vh.exchanges.values()]) removeExchange(vh, e, out);
       state.vhosts.delete(cmd.name);
       for (const [k, p] of state.permissions) if (p.vhost === cmd.name) state.permissions.delete(k);
+      for (const [k, p] of state.topicPermissions ?? []) if (p.vhost === cmd.name) state.topicPermissions!.delete(k);
       out.push({ type: 'vhost.removed', name: cmd.name });
       break;
     }
@@ -147,6 +155,7 @@ export function apply(state: MetaState, cmd: Command): Change[] {
     case 'user.delete': {
       if (!state.users.delete(cmd.name)) break;
       for (const [k, p] of state.permissions) if (p.user === cmd.name) state.permissions.delete(k);
+      for (const [k, p] of state.topicPermissions ?? []) if (p.user === cmd.name) state.topicPermissions!.delete(k);
       out.push({ type: 'user.changed', name: cmd.name });
       break;
     }
@@ -157,6 +166,18 @@ export function apply(state: MetaState, cmd: Command): Change[] {
     case 'permission.clear':
       if (state.permissions.delete(permissionKey(cmd.user, cmd.vhost))) out.push({ type: 'permission.changed', user: cmd.user, vhost: cmd.vhost });
       break;
+    case 'topic-permission.set':
+      (state.topicPermissions ??= new Map()).set(`${permissionKey(cmd.def.user, cmd.def.vhost)}\0${cmd.def.exchange}`, cmd.def);
+      out.push({ type: 'permission.changed', user: cmd.def.user, vhost: cmd.def.vhost });
+      break;
+    case 'topic-permission.clear': {
+      let n = 0;
+      for (const [k, p] of state.topicPermissions ?? []) {
+        if (p.user === cmd.user && p.vhost === cmd.vhost && (cmd.exchange === undefined || p.exchange === cmd.exchange)) { state.topicPermissions!.delete(k); n++; }
+      }
+      if (n) out.push({ type: 'permission.changed', user: cmd.user, vhost: cmd.vhost });
+      break;
+    }
     case 'exchange.declare': {
       const vh = state.vhosts.get(cmd.def.vhost);
       if (!vh || vh.exchanges.has(cmd.def.name)) break;

@@ -188,6 +188,7 @@ function checkBindable(ctx: OpContext, b: BindRequest): Exchange {
   ctx.broker.checkPermission(ctx.user, vh, 'write', b.destinationKind, b.destination);
   ctx.broker.checkPermission(ctx.user, vh, 'read', 'exchange', b.source);
   const src = lookupExchange(ctx, b.source);
+  if (src.def.type === 'topic') ctx.broker.checkTopicPermission(ctx.user, vh, src.def.name, 'read', b.routingKey);
   if (b.destinationKind === 'queue') checkExclusive(ctx, lookupQueue(ctx, b.destination));
   else lookupExchange(ctx, b.destination);
   return src;

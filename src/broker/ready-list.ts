@@ -10,8 +10,11 @@ import type { Entry } from './queue.js';
 
 /** How entries reach the disk and come back; provided by the queue (it knows the store and its durability). */
 export interface PageIO {
-  /** Describes the entry's body on disk in `into` (writing it to the page file if it is not in the WAL). */
-  out(e: Entry, into: PagedEntry): void;
+  /**
+   * Describes the entry's body on disk in `into` (writing it to the page file if it is not in the WAL);
+   * false if it cannot go to disk (the page file failed, e.g. a full disk): it stays in memory then.
+   */
+  out(e: Entry, into: PagedEntry): boolean;
   /** Reads a paged entry back; undefined if its record is unreadable (logged and released by the queue). */
   in(p: PagedEntry): Entry | undefined;
   /** A paged entry leaves without being read (purge, delete): release what holds its body. */
@@ -58,8 +61,10 @@ export class ReadyList {
     const size = e.msg.body.length;
     this.length++; this.bytes += size;
     if (e.expiresAt) this.mayExpire = true;
-    if (this.io && (l.paged.length > 0 || this.lazy || this.memLength >= MEMORY_WINDOW || this.memBytes + size > MEMORY_WINDOW_BYTES)) {
-      this.io.out(e, this.scratch);
+    // If the page file has failed (full disk) the message stays in memory: kept, though possibly delivered
+    // ahead of older paged ones, rather than lost.
+    if (this.io && (l.paged.length > 0 || this.lazy || this.memLength >= MEMORY_WINDOW || this.memBytes + size > MEMORY_WINDOW_BYTES) &&
+      this.io.out(e, this.scratch)) {
       l.paged.push(this.scratch);
       return;
     }

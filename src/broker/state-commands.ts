@@ -31,6 +31,7 @@ export function stateToCommands(s: MetaState, keep: StateFilter = {}): Command[]
     if (limits && Object.keys(limits).length) out.push({ type: 'user.limits', name: u.name, limits });
   }
   for (const p of s.permissions.values()) out.push({ type: 'permission.set', def: p });
+  for (const p of s.topicPermissions?.values() ?? []) out.push({ type: 'topic-permission.set', def: p });
   for (const g of s.globalParameters.values()) out.push({ type: 'global-parameter.set', def: g });
   return out;
 }

@@ -3,7 +3,7 @@
 // the control listener for warrenctl ("control listening on" line), then the app ("accepting AMQP connections" and
 // "management API listening" and "prometheus listening" lines). Stops cleanly on SIGTERM/SIGINT or `warrenctl stop`; config errors and an
 // unsafe cookie exit 78 (EX_CONFIG), ports that cannot be bound exit 1.
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,8 @@ import { loadSettings, type WarrenSettings } from '../config/settings.js';
 import { startManagement, type ManagementServer } from '../management/server.js';
 import { startPrometheus, type PrometheusServer } from '../management/prometheus.js';
 import type { ListenerAddress } from '../config/values.js';
-import { Server, type LogLevel } from '../server/server.js';
+import { Server } from '../server/server.js';
+import { makeLogger, type LogFn } from '../log.js';
 import { CookieError, cookiePath, ensureCookie } from '../control/cookie.js';
 import { startControl, type ControlListener } from '../control/listener.js';
 import { WarrenNode, type App, type ListenerInfo } from '../control/node.js';
@@ -25,31 +26,13 @@ import { WarrenNode, type App, type ListenerInfo } from '../control/node.js';
 /** sysexits.h EX_CONFIG: a configuration error. */
 const EX_CONFIG = 78;
 
-const thresholds: Record<string, number> = {
-  debug: 10, info: 20, notice: 25, warning: 30, error: 40, critical: 50, alert: 60, emergency: 70, none: 100,
-};
-
-/** Log lines to stderr (log.console) and/or appended to log.file, each with its own level. */
-function makeLogger(s: WarrenSettings): (level: LogLevel, msg: string) => void {
-  const consoleMin = s.log.console ? thresholds[s.log.consoleLevel] : Infinity;
-  let fd: number | undefined;
-  const fileMin = thresholds[s.log.fileLevel];
-  if (s.log.file) {
-    try {
-      mkdirSync(dirname(s.log.file), { recursive: true });
-      fd = openSync(s.log.file, 'a');
-    } catch (e) {
-      throw new ConfigError(`cannot open log file ${s.log.file}: ${(e as Error).message}`);
-    }
+/** The node's logger (src/log.ts); a log file that cannot be opened is a configuration error. */
+function openLog(s: WarrenSettings): LogFn {
+  try {
+    return makeLogger({ ...s.log });
+  } catch (e) {
+    throw new ConfigError(`cannot open log file ${s.log.file}: ${(e as Error).message}`);
   }
-  return (level, msg) => {
-    const t = thresholds[level] ?? 20;
-    const toConsole = t >= consoleMin, toFile = fd !== undefined && t >= fileMin;
-    if (!toConsole && !toFile) return;
-    const line = `${new Date().toISOString()} [${level}] ${msg}\n`;
-    if (toConsole) process.stderr.write(line);
-    if (toFile) writeSync(fd!, line);
-  };
 }
 
 /** Listens on one listener; "every interface" is "::" (IPv6 and IPv4), or "0.0.0.0" on hosts without IPv6. */
@@ -67,7 +50,7 @@ async function listen(server: Server, l: ListenerAddress): Promise<{ host: strin
 const hostPort = (a: { host: string; port: number }) => `${isIPv6(a.host) ? `[${a.host}]` : a.host}:${a.port}`;
 
 /** What start_app runs: recover the store, load definitions, open the AMQP and management listeners. */
-async function startApp(settings: WarrenSettings, version: string, log: (level: LogLevel, msg: string) => void): Promise<App> {
+async function startApp(settings: WarrenSettings, version: string, log: LogFn): Promise<App> {
   const { broker, store, recovered } = await bootBroker(settings.dataDir, {
     nodeName: settings.nodeName,
     defaultUser: settings.defaultUser,
@@ -77,6 +60,11 @@ async function startApp(settings: WarrenSettings, version: string, log: (level: 
     defaultUserTags: settings.defaultUserTags,
     defaultPermissions: settings.defaultPermissions,
   });
+  // Before anything is published: a failed WAL write is logged with its errno (ENOSPC, EIO).
+  store.wal.onError = (e) => log('error', `write-ahead log failed, nothing more will be confirmed: ${e.message}`,
+    { domain: 'rabbitmq.store', error: (e as NodeJS.ErrnoException).code ?? e.message, path: store.dir });
+  store.onSnapshotError = (e) => log('warning', `metadata snapshot failed, the previous one stays in use: ${e.message}`,
+    { domain: 'rabbitmq.store', error: (e as NodeJS.ErrnoException).code ?? e.message, path: store.dir });
   log('info', `recovered ${recovered.records} log records, ${recovered.messages} messages in ${recovered.queues} durable queues` +
     (recovered.truncatedBytes ? `; cut ${recovered.truncatedBytes} bytes of torn log tail` : ''));
   try {
@@ -114,7 +102,7 @@ async function startApp(settings: WarrenSettings, version: string, log: (level: 
   const monitor = new ResourceMonitor({
     memory: settings.vmMemoryHighWatermark, disk: settings.diskFreeLimit, dataDir: settings.dataDir,
     intervalMs: Number(process.env.WARREN_ALARM_INTERVAL_MS) || 1000,
-  }, (active) => server.setAlarms(active), (msg) => log('warning', msg));
+  }, (active) => server.setAlarms(active), (msg, fields) => log('warning', msg, { domain: 'rabbitmq.alarm', ...fields }));
   monitor.start();
 
   const bound: { host: string; port: number }[] = [];
@@ -188,7 +176,7 @@ async function main(): Promise<void> {
   const settings = loadSettings();
   const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
   mkdirSync(settings.dataDir, { recursive: true });
-  const log = makeLogger(settings);
+  const log = openLog(settings);
   log('info', settings.configFile ? `using config file ${settings.configFile}` : 'no config file (set WARREN_CONFIG_FILE or create /etc/warren/warren.conf)');
   if (settings.envFile) log('info', `using environment file ${settings.envFile}`);
   if (settings.inert.length) log('info', `settings accepted but not acted on yet: ${settings.inert.join(', ')}`);

@@ -60,6 +60,8 @@ export function parseConfLines(text: string, file = 'warren.conf'): ConfLine[] {
 }
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency' | 'none';
+export type LogFormat = 'plaintext' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['plaintext', 'json'];
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency', 'none'];
 
 export interface NamedListener extends ListenerAddress { name: string }
@@ -89,7 +91,11 @@ export interface WarrenConf {
   loopbackUsers?: string[];
   vmMemoryHighWatermark: { relative?: number; absolute?: number };
   diskFreeLimit: { relative?: number; absolute?: number };
-  log: { level?: LogLevel; file?: string | false; fileLevel?: LogLevel; console?: boolean; consoleLevel?: LogLevel };
+  log: {
+    level?: LogLevel; file?: string | false; fileLevel?: LogLevel; console?: boolean; consoleLevel?: LogLevel;
+    /** log.console.formatter / log.file.formatter (RabbitMQ 3.9+): plaintext (default) or json. */
+    consoleFormat?: LogFormat; fileFormat?: LogFormat;
+  };
   management: { port?: number; ip?: string };
   /** collect_statistics_interval: how often the management statistics are sampled, in ms. */
   statsInterval?: number;
@@ -162,6 +168,8 @@ rule('log.file', logFile, (c, v) => { c.log.file = v; });
 rule('log.file.level', level, (c, v) => { c.log.fileLevel = v; });
 rule('log.console', bool, (c, v) => { c.log.console = v; });
 rule('log.console.level', level, (c, v) => { c.log.consoleLevel = v; });
+rule('log.console.formatter', oneOf(LOG_FORMATS), (c, v) => { c.log.consoleFormat = v; });
+rule('log.file.formatter', oneOf(LOG_FORMATS), (c, v) => { c.log.fileFormat = v; });
 rule('management.tcp.port', port, (c, v) => { c.management.port = v; });
 rule('management.tcp.ip', ip, (c, v) => { c.management.ip = v; });
 rule('collect_statistics_interval', integer(100, 3_600_000), (c, v) => { c.statsInterval = v; });

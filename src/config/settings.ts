@@ -2,7 +2,7 @@
 // variables, each layer overriding the one before. File locations and keys: see warren.conf.example.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, emptyConf, inertSettings, LOG_LEVELS, readConf, type LogLevel } from './conf.js';
+import { ConfigError, emptyConf, inertSettings, LOG_LEVELS, readConf, type LogFormat, type LogLevel } from './conf.js';
 import { defaultDataDir, defaultNodeName, parsePort, type Settings } from './env.js';
 import type { ListenerAddress } from './values.js';
 
@@ -47,7 +47,10 @@ export interface WarrenSettings extends Settings {
   serverProperties: Record<string, string>;
   vmMemoryHighWatermark: { relative?: number; absolute?: number };
   diskFreeLimit: { relative?: number; absolute?: number };
-  log: { level: LogLevel; console: boolean; consoleLevel: LogLevel; file: string | undefined; fileLevel: LogLevel };
+  log: {
+    level: LogLevel; console: boolean; consoleLevel: LogLevel; consoleFormat: LogFormat;
+    file: string | undefined; fileLevel: LogLevel; fileFormat: LogFormat;
+  };
   /** warren.conf keys that were validated but are not acted on yet (vm_memory_high_watermark, ...). */
   inert: string[];
 }
@@ -220,8 +223,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, opts: LoadOpt
       level,
       console: conf.log.console ?? true,
       consoleLevel: envLevel ?? conf.log.consoleLevel ?? level,
+      consoleFormat: conf.log.consoleFormat ?? 'plaintext',
       file: logFile,
       fileLevel: envLevel ?? conf.log.fileLevel ?? level,
+      fileFormat: conf.log.fileFormat ?? 'plaintext',
     },
     inert: inertSettings(conf),
   };

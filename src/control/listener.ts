@@ -102,7 +102,7 @@ async function serve(node: WarrenNode, verifier: RequestVerifier, req: IncomingM
     const result = await handler.run({ node, req: request, afterResponse: (fn) => after.push(fn) });
     // A change reported as done is on disk: wait for the store's fsync (cheap when nothing was written).
     const store = node.app?.broker.store;
-    if (store) await new Promise<void>((r) => store.sync(r));
+    if (store) await new Promise<void>((r) => store.sync(() => r())); // a failed WAL already failed the change
     res.once('finish', () => { for (const fn of after) fn(); });
     reply(res, 200, { ok: true, result: result ?? null });
   } catch (e) {

@@ -12,6 +12,7 @@ import * as health from './routes/health.js';
 import * as overview from './routes/overview.js';
 import * as policies from './routes/policies.js';
 import * as queues from './routes/queues.js';
+import * as topicPermissions from './routes/topic-permissions.js';
 import * as users from './routes/users.js';
 import * as vhosts from './routes/vhosts.js';
 import { mountUi } from './ui-static.js';
@@ -25,11 +26,11 @@ export function createApp(mgmt: Mgmt): Hono<{ Bindings: HttpBindings }> {
   app.use('/api/*', async (c, next) => {
     await next();
     const store = mgmt.broker.store;
-    if (store && c.req.method !== 'GET' && c.req.method !== 'HEAD') await new Promise<void>((r) => store.sync(r));
+    if (store && c.req.method !== 'GET' && c.req.method !== 'HEAD') await new Promise<void>((r) => store.sync(() => r())); // a change the WAL refused threw already
   });
   const r = new Router(app, mgmt);
   // Order matters where paths overlap: static segments before parameters (users/bulk-delete before users/:user).
-  for (const m of [overview, users, vhosts, connections, exchanges, queues, bindings, policies, definitions, health]) m.register(r);
+  for (const m of [overview, users, vhosts, connections, exchanges, queues, bindings, policies, definitions, health, topicPermissions]) m.register(r);
   mountUi(app);
   app.notFound(() => jsonResponse({ error: 'Object Not Found', reason: 'Not Found' }, 404));
   app.onError((e) => {

@@ -47,7 +47,7 @@ export function connectionInfo(src: InfoSource, c: Connection): Json {
     peer_cert_subject: null, peer_cert_issuer: null, peer_cert_validity: null,
     channel_max: c.channelMax, frame_max: c.frameMax, timeout: c.heartbeat, channels: c.channels.size,
     connected_at: c.connectedAt, client_properties: props,
-    recv_cnt: 0, send_cnt: 0, send_pend: s.writableLength,
+    recv_cnt: c.recvCount, send_cnt: c.sendCount, send_pend: s.writableLength,
   };
   if (typeof props.connection_name === 'string') out.user_provided_name = props.connection_name;
   withDetails({ recv_oct: s.bytesRead, send_oct: s.bytesWritten }, src.sampler?.rates(c), ['recv_oct', 'send_oct'], out);

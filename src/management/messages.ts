@@ -68,7 +68,7 @@ export async function publish(ctx: ops.OpContext, server: Server, ex: Exchange, 
   if (ex.name === '' && routingKey.startsWith(`${REPLY_TO}.`)) return server.deliverReply(routingKey.slice(REPLY_TO.length + 1), msg);
   const flags = ctx.vhost.publish(ex, msg, new Set<Queue>());
   if (flags < 0) return false;
-  if (flags & Enqueued.Stored) await new Promise<void>((resolve) => ctx.broker.store!.sync(resolve));
+  if (flags & Enqueued.Stored) await new Promise<void>((resolve, reject) => ctx.broker.store!.sync((e) => (e ? reject(e) : resolve())));
   if (flags & Enqueued.Rejected) throw badRequest('rejected Unable to publish message. Check queue limits.');
   return true;
 }

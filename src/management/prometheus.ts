@@ -11,7 +11,7 @@ import type { MessageStats } from '../broker/stats.js';
 import type { Channel } from '../server/channel.js';
 import type { Server } from '../server/server.js';
 import { channelName } from './info-conn.js';
-import { diskFree, fdUsed, RABBITMQ_API_VERSION } from './node-info.js';
+import { diskFree, fdTotal, fdUsed, RABBITMQ_API_VERSION } from './node-info.js';
 
 export interface PrometheusOptions {
   broker: Broker;
@@ -119,31 +119,52 @@ export class PrometheusCollector {
     // node_coarse_metrics and node_metrics
     out.push(
       fam('process_open_fds', 'gauge', 'Open file descriptors', one(fdUsed())),
+      fam('process_max_fds', 'gauge', 'Open file descriptors limit', one(fdTotal())),
+      // RabbitMQ leaves a tenth of the descriptors to files (file_handle_cache); sockets are the connections.
+      fam('process_open_tcp_sockets', 'gauge', 'Open TCP sockets', one(server.connections.size)),
+      fam('process_max_tcp_sockets', 'gauge', 'Open TCP sockets limit', one(Math.floor(fdTotal() * 0.9))),
       fam('process_resident_memory_bytes', 'gauge', 'Memory used in bytes', one(process.memoryUsage.rss())),
       fam('disk_space_available_bytes', 'gauge', 'Disk space available in bytes', one(diskFree(this.o.dataDir))),
       fam('resident_memory_limit_bytes', 'gauge', 'Memory high watermark in bytes', one(this.o.memLimit)),
     );
 
     // queue_coarse_metrics and queue_metrics (consumers)
-    const ready: Sample[] = [], unacked: Sample[] = [], depth: Sample[] = [], qConsumers: Sample[] = [];
-    let sReady = 0, sUnacked = 0, sConsumers = 0, queueCount = 0;
+    const ready: Sample[] = [], unacked: Sample[] = [], depth: Sample[] = [], qConsumers: Sample[] = [], qPublished: Sample[] = [];
+    let sReady = 0, sUnacked = 0, sConsumers = 0, sPublished = 0, queueCount = 0;
     for (const [vhost, vh] of broker.vhosts) {
       for (const q of vh.queues.values()) {
         queueCount++;
         const r = q.messageCount, u = q.unackedCount, n = q.consumerCount;
-        sReady += r; sUnacked += u; sConsumers += n;
+        sReady += r; sUnacked += u; sConsumers += n; sPublished += q.stats.publish;
         if (perObject) {
           const l = { vhost, queue: q.name };
-          ready.push([l, r]); unacked.push([l, u]); depth.push([l, r + u]); qConsumers.push([l, n]);
+          ready.push([l, r]); unacked.push([l, u]); depth.push([l, r + u]); qConsumers.push([l, n]); qPublished.push([l, q.stats.publish]);
         }
       }
     }
-    if (!perObject) { ready.push([{}, sReady]); unacked.push([{}, sUnacked]); depth.push([{}, sReady + sUnacked]); qConsumers.push([{}, sConsumers]); }
+    if (!perObject) {
+      ready.push([{}, sReady]); unacked.push([{}, sUnacked]); depth.push([{}, sReady + sUnacked]); qConsumers.push([{}, sConsumers]);
+      qPublished.push([{}, sPublished]);
+    }
     out.push(
       fam('queue_messages_ready', 'gauge', 'Messages ready to be delivered to consumers', ready),
       fam('queue_messages_unacked', 'gauge', 'Messages delivered to consumers but not yet acknowledged', unacked),
       fam('queue_messages', 'gauge', 'Sum of ready and unacknowledged messages - total queue depth', depth),
       fam('queue_consumers', 'gauge', 'Consumers on a queue', qConsumers),
+      // Of queues that exist now (a deleted queue's count goes with it).
+      fam('queue_messages_published_total', 'counter', 'Total number of messages published to queues', qPublished),
+    );
+
+    // channel_metrics: consumers and unconfirmed publishes per channel, or summed.
+    const perChannel = (f: (ch: Channel) => number): Sample[] => {
+      if (perObject) return channels.map((ch) => [{ channel: channelName(ch) }, f(ch)]);
+      let sum = 0;
+      for (const ch of channels) sum += f(ch);
+      return one(sum);
+    };
+    out.push(
+      fam('channel_consumers', 'gauge', 'Consumers on a channel', perChannel((ch) => ch.consumers.size)),
+      fam('channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', perChannel((ch) => ch.unconfirmed)),
     );
 
     // channel_exchange_metrics and channel_queue_metrics: aggregated over live and closed channels, or per channel.

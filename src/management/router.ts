@@ -95,7 +95,15 @@ export class Router {
       if (method === 'OPTIONS') return new Response(null, { status: 200, headers: { allow } });
       const handler = ep[method as Method];
       if (!handler) return new Response(null, { status: 405, headers: { allow } });
-      const user = authenticate(this.mgmt.broker, c.req.header('authorization'), c.env?.incoming?.socket?.remoteAddress);
+      const header = c.req.header('authorization');
+      let user: Principal;
+      try {
+        user = authenticate(this.mgmt.broker, header, c.env?.incoming?.socket?.remoteAddress);
+        this.mgmt.server.authAttempts.record('http', true);
+      } catch (e) {
+        if (header !== undefined) this.mgmt.server.authAttempts.record('http', false);
+        throw e;
+      }
       const rule = typeof ep.auth === 'string' ? ep.auth : ep.auth[method as Method] ?? 'any';
       const vh = c.req.param('vhost');
       authorize(this.mgmt.broker, user, rule, vh !== undefined && this.mgmt.broker.vhosts.has(vh) ? vh : undefined);

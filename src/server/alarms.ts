@@ -24,7 +24,7 @@ export class ResourceMonitor {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly s: AlarmSettings, private readonly onChange: (active: ReadonlySet<AlarmKind>) => void,
-    private readonly log?: (msg: string) => void) {
+    private readonly log?: (msg: string, fields: Record<string, string | number>) => void) {
     const mem = totalmem();
     this.memoryLimit = s.memory.absolute ?? Math.floor((s.memory.relative ?? 0.4) * mem);
     this.diskLimit = s.disk.absolute ?? Math.floor((s.disk.relative ?? 0) * mem);
@@ -45,16 +45,16 @@ export class ResourceMonitor {
       this.diskFree = st.bavail * st.bsize;
     } catch { /* keep the last reading */ }
     let changed = this.set('memory', this.memoryUsed > this.memoryLimit,
-      `memory resource limit alarm: ${this.memoryUsed} bytes used, limit ${this.memoryLimit}`);
+      `memory resource limit alarm: ${this.memoryUsed} bytes used, limit ${this.memoryLimit}`, this.memoryUsed, this.memoryLimit);
     changed = this.set('disk', this.diskFree < this.diskLimit,
-      `free disk space alarm: ${this.diskFree} bytes free, limit ${this.diskLimit}`) || changed;
+      `free disk space alarm: ${this.diskFree} bytes free, limit ${this.diskLimit}`, this.diskFree, this.diskLimit) || changed;
     if (changed) this.onChange(this.active);
   }
 
-  private set(kind: AlarmKind, on: boolean, text: string): boolean {
+  private set(kind: AlarmKind, on: boolean, text: string, value: number, limit: number): boolean {
     if (on === this.active.has(kind)) return false;
     if (on) this.active.add(kind); else this.active.delete(kind);
-    this.log?.(`${on ? 'set' : 'cleared'} ${text}`);
+    this.log?.(`${on ? 'set' : 'cleared'} ${text}`, { alarm: kind, state: on ? 'set' : 'cleared', value, limit });
     return true;
   }
 }

@@ -49,6 +49,8 @@ export class Channel implements AckHost {
   /** Outcome of each publish not yet confirmed, from seq confirmBase on (array from confirmHead). */
   private confirmStates: number[] = [];
   private confirmHead = 0;
+  /** Publishes not confirmed yet (rabbitmq_channel_messages_unconfirmed). */
+  get unconfirmed(): number { return this.confirmStates.length - this.confirmHead; }
   private confirmBase = 1;
   private storedUpTo = 0;
   private syncRequested = false;
@@ -235,6 +237,7 @@ export class Channel implements AckHost {
     }
     const ex = ops.lookupExchange(ctx, p.exchange);
     if (ex.def.internal) throw new ChannelError(ReplyCode.AccessRefused, `cannot publish to internal exchange '${p.exchange}' in vhost '${ctx.vhost.name}'`);
+    if (ex.def.type === 'topic') ctx.broker.checkTopicPermission(ctx.user, ctx.vhost.name, ex.def.name, 'write', p.routingKey);
     if (props.userId !== undefined && props.userId !== ctx.user) {
       throw new ChannelError(ReplyCode.PreconditionFailed, `user_id property set to '${props.userId}' but authenticated user was '${ctx.user}'`);
     }
@@ -301,11 +304,13 @@ export class Channel implements AckHost {
     if (this.syncRequested) return;
     this.syncRequested = true;
     const upTo = this.storedUpTo;
-    this.ctx.broker.store!.sync(() => {
+    this.ctx.broker.store!.sync((err) => {
       this.syncRequested = false;
       const st = this.confirmStates;
+      // A failed WAL write: what it held is not on disk, so it is nacked, never acked.
+      const written = err ? Confirm.Nack : Confirm.Ack;
       for (let i = this.confirmHead; i < st.length && this.confirmBase + (i - this.confirmHead) <= upTo; i++) {
-        if (st[i] === Confirm.Wait) st[i] = Confirm.Ack; else if (st[i] === Confirm.WaitNack) st[i] = Confirm.Nack;
+        if (st[i] === Confirm.Wait) st[i] = written; else if (st[i] === Confirm.WaitNack) st[i] = Confirm.Nack;
       }
       if (this.storedUpTo > upTo) this.requestSync();
       this.conn.markDirty(this);
@@ -536,7 +541,13 @@ export class Channel implements AckHost {
     for (const p of pubs) if (this.route(p.ex, p.msg, p.mandatory, 0) & Enqueued.Stored) stored = true;
     for (const a of acks) this.settle(a.items, a.requeue);
     // commit-ok means the transaction's persistent messages are on disk, as with RabbitMQ.
-    if (stored) this.ctx.broker.store!.sync(() => { if (!this.closing) this.conn.send(this.id, { id: M.TxCommitOk }); });
+    if (stored) {
+      this.ctx.broker.store!.sync((err) => {
+        if (this.closing) return;
+        if (err) this.conn.close(ReplyCode.InternalError, `cannot write persistent messages: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        else this.conn.send(this.id, { id: M.TxCommitOk });
+      });
+    }
     else this.conn.send(this.id, { id: M.TxCommitOk });
   }
 

@@ -15,6 +15,7 @@ import type { OpContext } from '../broker/ops.js';
 import { Channel } from './channel.js';
 import { checkConnectionLimits, checkUserChannelLimit } from './limits.js';
 import type { Server } from './server.js';
+import type { LogFields } from '../log.js';
 
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 /** Flush early once this much is waiting, so one busy turn cannot build an unbounded batch. */
@@ -50,6 +51,11 @@ export class Connection implements FrameSink {
   private missedTicks = 0;
   /** Method being handled, for the class/method ids of a close. */
   private currentMethod = 0;
+  /** teardown() runs on connection.close and again on the socket's close; the close is logged once. */
+  private closeLogged = false;
+  /** Socket reads and writes (one per flush), as RabbitMQ's recv_cnt/send_cnt count packets. */
+  recvCount = 0;
+  sendCount = 0;
 
   constructor(readonly server: Server, readonly socket: Socket, readonly id: number) {
     socket.setNoDelay(true);
@@ -70,11 +76,18 @@ export class Connection implements FrameSink {
     return `${this.socket.remoteAddress}:${this.socket.remotePort} -> ${this.socket.localAddress}:${this.socket.localPort}`;
   }
 
+  /** Structured log fields (JSON log lines): as RabbitMQ names the connection, its user, vhost and peer. */
+  logFields(): LogFields {
+    return { domain: 'rabbitmq.connection', connection: this.name, user: this.user || undefined,
+      vhost: this.ctx?.vhost.name, peer: `${this.socket.remoteAddress}:${this.socket.remotePort}` };
+  }
+
   canWrite(): boolean { return this.socket.writableLength < WRITE_HIGH_WATER && this.state === 'opened'; }
 
   // ---- input ----
 
   private onData(d: Buffer): void {
+    this.recvCount++;
     this.receivedSinceTick = true;
     if (this.state === 'closed') return;
     try {
@@ -263,7 +276,11 @@ export class Connection implements FrameSink {
         const creds = this.credentials(m.mechanism, m.response);
         const user = creds && this.server.broker.authenticate(creds.user, creds.pass);
         const loopbackOnly = user && this.server.broker.loopbackUsers.has(user.name) && !isLoopback(this.socket.remoteAddress);
+        this.server.authAttempts.record('amqp091', !!user && !loopbackOnly);
         if (!user || loopbackOnly) {
+          // RabbitMQ's wording in its log ("For details see the broker logfile" points here).
+          this.server.log('error', `Error on AMQP connection ${this.name}: ${m.mechanism} login refused: user '${creds?.user ?? ''}' - ` +
+            (loopbackOnly ? 'user can only log in via localhost' : 'invalid credentials'), { ...this.logFields(), user: creds?.user, event: 'auth_failure' });
           const text = `Login was refused using authentication mechanism ${m.mechanism}. For details see the broker logfile.`;
           if (this.capabilities.authFailureClose) this.close(ReplyCode.AccessRefused, text);
           else { this.state = 'closed'; this.socket.destroy(); }
@@ -300,6 +317,8 @@ export class Connection implements FrameSink {
         this.state = 'opened';
         clearTimeout(this.handshakeTimer);
         this.send(0, { id: M.ConnectionOpenOk, reserved1: '' });
+        this.server.log('info', `connection ${this.name}: user '${this.user}' authenticated and granted access to vhost '${m.virtualHost}'`,
+          { ...this.logFields(), event: 'connection_opened' });
         return;
       }
       case M.ConnectionClose: {
@@ -430,6 +449,7 @@ export class Connection implements FrameSink {
     const chunks = this.writer.take();
     if (chunks.length === 0 || this.socket.destroyed) return;
     this.sentSinceTick = true;
+    this.sendCount++;
     if (chunks.length === 1) { this.socket.write(chunks[0]!); return; }
     this.socket.cork();
     for (const c of chunks) this.socket.write(c);
@@ -473,6 +493,11 @@ export class Connection implements FrameSink {
     for (const ch of this.channels.values()) if (!ch.closing) ch.teardown();
     this.channels.clear();
     if (this.state !== 'closed') this.state = 'closed';
+    if (this.ctx && !this.closeLogged) {
+      this.closeLogged = true;
+      this.server.log('info', `closing AMQP connection ${this.name} (vhost: '${this.ctx.vhost.name}', user: '${this.user}')`,
+        { ...this.logFields(), event: 'connection_closed' });
+    }
     this.server.connectionClosed(this);
   }
 }

@@ -11,6 +11,8 @@ import type { Channel } from './channel.js';
 import { Connection } from './connection.js';
 import { listenOn } from './listen.js';
 import { WaitingSockets } from './waiting-sockets.js';
+import type { LogFields } from '../log.js';
+import { AuthAttempts } from './auth-attempts.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -31,7 +33,7 @@ export interface ServerOptions {
   serverProperties?: FieldTable;
   /** warren.conf's cluster_name: the cluster_name property until set_cluster_name sets another (node name if unset). */
   clusterName?: string;
-  log?: (level: LogLevel, msg: string) => void;
+  log?: (level: LogLevel, msg: string, fields?: LogFields) => void;
 }
 
 export class Server {
@@ -51,6 +53,8 @@ export class Server {
   readonly churn = { connectionCreated: 0, channelCreated: 0 };
   /** Running sum of the message counters of channels torn down, so node-wide totals keep counting (Prometheus). */
   readonly closedChannelStats = new MessageStats();
+  /** Logins per protocol (/api/auth/attempts/{node}). */
+  readonly authAttempts = new AuthAttempts();
   private readonly listeners: NetServer[] = [];
   /** Sockets accepted past connection_max, not read until a connection closes. */
   private readonly waiting = new WaitingSockets();
@@ -70,7 +74,7 @@ export class Server {
 
   get nodeName(): string { return this.broker.nodeName; }
 
-  log(level: LogLevel, msg: string): void { this.opts.log?.(level, msg); }
+  log(level: LogLevel, msg: string, fields?: LogFields): void { this.opts.log?.(level, msg, fields); }
 
   serverProperties(): FieldTable {
     const named = this.broker.meta.globalParameters.get('cluster_name')?.value;

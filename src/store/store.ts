@@ -58,6 +58,8 @@ export class Store {
   private acksQueued = false;
   private snapshotPos: WalPosition = { segment: 0, offset: 0 };
   private getState: (() => MetaState) | undefined;
+  /** A background metadata snapshot failed (the previous snapshot and the WAL still hold everything). */
+  onSnapshotError: ((e: Error) => void) | undefined;
 
   /** The page file, and live references per page segment. */
   readonly pages: Wal;
@@ -230,11 +232,13 @@ export class Store {
   /** Everything published to the queue so far is gone (purge). */
   purge(q: QueueRef): void { this.wal.append(encodePurge(q)); }
 
-  /** Runs cb once every record appended so far is on disk. */
-  sync(cb: () => void): void { this.wal.sync(cb); }
+  /** Runs cb once every record appended so far is on disk, or with the error if the WAL failed. */
+  sync(cb: (err?: Error) => void): void { this.wal.sync(cb); }
 
   private flushAcks(): void {
     this.acksQueued = false;
+    // After a WAL failure acks cannot be logged: the messages come back after a restart (redelivered).
+    if (this.wal.error) { this.acks.clear(); return; }
     for (const [vhost, byQueue] of this.acks) for (const [name, ids] of byQueue) this.wal.append(encodeAck({ vhost, name }, ids));
     this.acks.clear();
     this.wal.sync(() => { /* acks need no waiter; the write is what matters */ });
@@ -244,7 +248,11 @@ export class Store {
   private snapshotSoon(): void {
     if (this.snapshotQueued) return;
     this.snapshotQueued = true;
-    setImmediate(() => { this.snapshotQueued = false; this.snapshot(); this.reclaim(); });
+    setImmediate(() => {
+      this.snapshotQueued = false;
+      // A snapshot that cannot be written (ENOSPC) leaves the previous one in place: not a reason to crash.
+      try { this.snapshot(); this.reclaim(); } catch (e) { this.onSnapshotError?.(e as Error); }
+    });
   }
 
   /**

@@ -48,13 +48,16 @@ export class Wal {
   private readFds = new Map<number, number>();
   readonly segmentBytes: number;
   readonly durable: boolean;
-  private waiters: (() => void)[] = [];
+  private waiters: ((err?: Error) => void)[] = [];
   private writing = false;
   private failed: Error | undefined;
   private closed = false;
   /** Called when a segment is closed (rolled over), e.g. to take a metadata snapshot. */
   onRoll: ((closed: number) => void) | undefined;
-  /** Called once if a write or fsync fails; the log accepts nothing after that. */
+  /**
+   * Called once if a write or fsync fails. The log then writes nothing more (a record after a torn one would
+   * be cut off at recovery anyway), append() throws, and every sync() callback, pending or later, gets the error.
+   */
   onError: ((e: Error) => void) | undefined;
   /** Called after each durable batch with its byte count (stats, tests). */
   onSynced: ((bytes: number) => void) | undefined;
@@ -144,8 +147,9 @@ export class Wal {
   }
   private kickQueued = false;
 
-  /** Runs cb once everything appended so far is on disk (fdatasync). */
-  sync(cb: () => void): void {
+  /** Runs cb once everything appended so far is on disk (fdatasync), or with the error if the log failed. */
+  sync(cb: (err?: Error) => void): void {
+    if (this.failed) { const e = this.failed; queueMicrotask(() => cb(e)); return; }
     if (this.closed) { cb(); return; } // nothing more will be written
     this.waiters.push(cb);
     if (!this.writing && this.fh) void this.flush(); // before open(), open() starts the first flush
@@ -162,9 +166,11 @@ export class Wal {
 
   private async flush(): Promise<void> {
     this.writing = true;
+    let waiters: ((err?: Error) => void)[] = [];
     try {
       while (this.waiters.length > 0 || this.pending.length > 0) {
-        const batch = this.pending, waiters = this.waiters, bytes = this.pendingBytes;
+        const batch = this.pending, bytes = this.pendingBytes;
+        waiters = this.waiters;
         this.pending = []; this.waiters = []; this.pendingBytes = 0;
         this.inflight = batch;
         this.inflightAt = this.written;
@@ -188,13 +194,20 @@ export class Wal {
         this.inflight = [];
         this.inflightAt = this.written; // queued bytes start where the written ones end
         this.onSynced?.(bytes);
-        for (const w of waiters) w();
+        const done = waiters;
+        waiters = [];
+        for (const w of done) w();
       }
     } catch (e) {
-      // A failed write (e.g. ENOSPC) must not crash the node: nothing after it is confirmed, later appends
-      // throw (the publishing connection gets 541), and the owner is told.
-      this.failed = e as Error;
-      this.onError?.(this.failed);
+      // A failed write (e.g. ENOSPC) must not crash the node: nothing in or after the failed batch is
+      // confirmed (its waiters get the error: publishers get basic.nack), later appends throw (the
+      // publishing connection gets 541), and the owner is told.
+      // The unwritten bytes stay queued (never written now) so records in them can still be read back.
+      const err = this.failed = e as Error;
+      const failed = [...waiters, ...this.waiters];
+      this.waiters = [];
+      this.onError?.(err);
+      for (const w of failed) w(err);
     } finally {
       this.writing = false;
     }
@@ -303,7 +316,7 @@ export class Wal {
 
   /** Waits for queued writes, then closes. */
   async close(): Promise<void> {
-    await new Promise<void>((r) => this.sync(r));
+    await new Promise<void>((r) => this.sync(() => r()));
     this.closed = true;
     await this.fh?.close();
     this.fh = undefined;

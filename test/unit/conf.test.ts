@@ -161,6 +161,9 @@ describe('warren.conf keys', () => {
     assert.equal(parseConf('log.file = /var/log/warren.log').log.file, '/var/log/warren.log');
     rejects('log.level = verbose\n', "warren.conf:1: invalid value 'verbose' for 'log.level': expected one of: debug, info, notice, warning, error, critical, alert, emergency, none");
     rejects('log.console = yes\n', "warren.conf:1: invalid value 'yes' for 'log.console': expected true or false");
+    const f = parseConf('log.console.formatter = json\nlog.file.formatter = plaintext\n');
+    assert.deepEqual(f.log, { consoleFormat: 'json', fileFormat: 'plaintext' });
+    rejects('log.file.formatter = xml\n', "warren.conf:1: invalid value 'xml' for 'log.file.formatter': expected one of: plaintext, json");
     rejects('management.tcp.ip = localhost\n', "warren.conf:1: invalid value 'localhost' for 'management.tcp.ip': expected an IPv4 or IPv6 address");
     rejects('server_properties.capabilities = x\n', "warren.conf:1: invalid value for 'server_properties.capabilities': capabilities is a table Warren fills in itself and cannot be set here");
   });

@@ -29,7 +29,7 @@ describe('wal', () => {
       const done: Promise<void>[] = [];
       for (let i = 0; i < 1000; i++) {
         w.append([payload(i)]);
-        done.push(new Promise((r) => w.sync(r)));
+        done.push(new Promise((r) => w.sync(() => r())));
       }
       await Promise.all(done);
       assert.ok(batches <= 3, `${batches} fsync batches for 1000 appends`);
@@ -116,7 +116,7 @@ describe('wal', () => {
           recs.push({ pos: w.append([body.subarray(0, 7), body.subarray(7)]), body });
         }
         check(); // queued
-        const synced = new Promise<void>((r) => w.sync(r));
+        const synced = new Promise<void>((r) => w.sync(() => r()));
         check(); // being written
         await synced;
         check(); // in the file
@@ -153,6 +153,29 @@ describe('wal', () => {
       assert.equal(total(), 50 * 308);
       for (let i = 0; i < 50; i++) assert.equal(w.readPayload(pos[i]!.segment, pos[i]!.offset, 300)[0], i);
       await w.close();
+    } finally { rmSync(d, { recursive: true, force: true }); }
+  });
+
+  it('a failed write: its waiters and every later one get the error, nothing more is written, append throws', async () => {
+    const d = dir();
+    try {
+      const w = new Wal(d);
+      w.recover(() => {});
+      await w.open();
+      w.append([payload(1)]);
+      await new Promise<void>((r) => w.sync(() => r()));
+      let reported: Error | undefined;
+      w.onError = (e) => { reported = e; };
+      // The file handle closed under the log: the next write fails (EBADF), as ENOSPC would.
+      await (w as unknown as { fh: { close(): Promise<void> } }).fh.close();
+      w.append([payload(2)]);
+      const first = await new Promise<Error | undefined>((r) => w.sync(r));
+      assert.ok(first instanceof Error, 'the failed batch\'s waiter gets the error');
+      assert.equal(reported, first);
+      assert.equal(await new Promise<Error | undefined>((r) => w.sync(r)), first, 'a later sync too, without writing');
+      assert.throws(() => w.append([payload(3)]), (e) => e === first);
+      await w.close(); // does not hang
+      assert.deepEqual(readAll(d).records, [payload(1).toString()]);
     } finally { rmSync(d, { recursive: true, force: true }); }
   });
 });

@@ -1,5 +1,5 @@
 // /api/overview, /api/nodes, /api/cluster-name and the small endpoints the web UI reads at start
-// (/api/extensions, /api/auth, /api/feature-flags). Totals cover the vhosts the user may see.
+// (/api/extensions, /api/auth, /api/feature-flags), and /api/auth/attempts/{node}. Totals cover the vhosts the user may see.
 import { visibleVhosts } from '../auth.js';
 import { jsonResponse, badRequest, notFound, noContent } from '../http.js';
 import { allConsumers, listedConnections, withDetails, type Json } from '../info.js';
@@ -80,6 +80,10 @@ export function register(r: Router): void {
       return req.reply(nodeInfo(req.mgmt));
     },
   });
+  // Login counters per protocol (RabbitMQ 3.10); per source is off by default there, so always empty here.
+  const attempts = (req: Req) => { if (req.param('node') !== req.broker.nodeName) throw notFound(); };
+  r.on('/auth/attempts/:node', { auth: 'monitor', GET: (req) => { attempts(req); return jsonResponse(req.mgmt.server.authAttempts.list()); } });
+  r.on('/auth/attempts/:node/source', { auth: 'monitor', GET: (req) => { attempts(req); return jsonResponse([]); } });
   r.on('/extensions', { auth: 'any', GET: () => jsonResponse([]) });
   r.on('/feature-flags', { auth: 'admin', GET: () => jsonResponse([]) });
 }

@@ -1,5 +1,5 @@
 // /api/users (list, without-permissions, bulk-delete, create/update with password or password_hash and tags,
-// delete), /api/whoami, /api/permissions in every form, /api/user-limits, and empty topic permissions.
+// delete), /api/whoami, /api/permissions in every form, /api/user-limits (topic permissions: topic-permissions.ts).
 import { hashPassword, HASHING_SHA256 } from '../../broker/auth.js';
 import type { PermissionDef, UserDef } from '../../broker/metadata.js';
 import { badRequest, erlTerm, jsonResponse, noContent, notFound, parseTags, putResponse, requireKeys } from '../http.js';
@@ -106,7 +106,6 @@ export function register(r: Router): void {
       return jsonResponse(replyList(req.query, items, { paginate: false, defaultSort: PERMISSION_SORT }));
     },
   });
-  r.on('/users/:user/topic-permissions', { auth: 'admin', GET: (req) => { lookup(req); return jsonResponse([]); } });
   r.on('/whoami', { auth: 'any', GET: (req) => jsonResponse({ name: req.user.name, tags: req.user.tags }) });
   r.on('/permissions', {
     auth: 'admin',
@@ -128,7 +127,6 @@ export function register(r: Router): void {
       return noContent();
     },
   });
-  r.on('/topic-permissions', { auth: 'admin', GET: () => jsonResponse([]) });
   r.on('/user-limits', { auth: 'vhostVisible', GET: (req) => jsonResponse([...req.broker.meta.users.values()].flatMap(limitsOf)) });
   r.on('/user-limits/:user', { auth: 'vhostVisible', GET: (req) => jsonResponse(limitsOf(lookup(req))) });
   r.on('/user-limits/:user/:name', {

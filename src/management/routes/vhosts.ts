@@ -98,7 +98,6 @@ export function register(r: Router): void {
       return jsonResponse(replyList(req.query, items, { paginate: false, defaultSort: ['vhost', 'user'] }));
     },
   });
-  r.on('/vhosts/:vhost/topic-permissions', { auth: 'admin', GET: (req) => { req.vhost(); return jsonResponse([]); } });
   r.on('/vhosts/:vhost/start/:node', {
     auth: 'admin',
     POST: (req) => {
