@@ -108,7 +108,7 @@ export class Connection implements FrameSink {
   outputFull = false;
   /** Whether reading is stopped now (blocked or outputFull). */
   private readingStopped = false;
-  /** socket.bytesWritten at the last heartbeat tick, to tell a slow reader from a dead one while output is full. */
+  /** Bytes the kernel had taken at the last heartbeat tick, to tell a slow reader from a dead one while output is full. */
   private writtenAtTick = 0;
 
   /** A publish arrived while an alarm is raised: stop reading after this frame (RabbitMQ's "blocked"). */
@@ -373,7 +373,8 @@ export class Connection implements FrameSink {
       // A blocked connection is not read, so its heartbeats are not expected (as RabbitMQ). Neither are those
       // of one not read because its output is full, as long as the peer still takes bytes (a slow reader);
       // a peer that takes nothing for two intervals is gone (half-open) and is closed like a silent one.
-      const written = this.socket.bytesWritten;
+      // (bytesWritten counts what is still buffered too; minus writableLength it is what the kernel took.)
+      const written = this.socket.bytesWritten - this.socket.writableLength;
       const alive = this.receivedSinceTick || this.blocked || (this.outputFull && written !== this.writtenAtTick);
       this.writtenAtTick = written;
       if (alive) { this.receivedSinceTick = false; this.missedTicks = 0; }
