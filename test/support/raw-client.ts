@@ -27,6 +27,8 @@ export const RM = {
   BasicReturn: 0x003c0032, BasicAck: 0x003c0050, ConfirmSelectOk: 0x0055000b,
 } as const;
 
+const HEARTBEAT = Buffer.from([8, 0, 0, 0, 0, 0, 0, 0xce]);
+
 export const methodId = (f: RawFrame): number => (f.type === 1 && f.payload.length >= 4 ? f.payload.readUInt32BE(0) : -1);
 
 /** A whole frame as one buffer. */
@@ -180,6 +182,8 @@ export class RawClient {
       const f = { type: head[0]!, channel: head.readUInt16BE(1), payload: head.subarray(7, 7 + size) };
       if (head.length === size + 8) this.chunks.shift(); else this.chunks[0] = head.subarray(size + 8);
       this.have -= size + 8;
+      // Heartbeats are answered while the client reads (a paused one neither reads nor answers).
+      if (f.type === 8 && f.channel === 0) { this.write(HEARTBEAT); continue; }
       const i = this.waiters.findIndex((w) => w.pred(f));
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(f); else this.onFrame(f);
     }
