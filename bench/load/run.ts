@@ -3,10 +3,11 @@
 // with --url it uses that broker (e.g. the reference RabbitMQ: --url amqp://guest:guest@127.0.0.1:5673/
 // --mgmt http://127.0.0.1:15673 --pid $(pgrep -f 'beam.smp.*warren-ref') --vhost flow-load). Prints one JSON
 // line per scenario. Sizes: --connections 10000 --channels 1000 --queues 10000 --bindings 100000 --rate 1000
-// --seconds 30 (issue 6's full sizes are the defaults); --durable declares durable queues.
+// --seconds 30 (issue 6's full sizes are the defaults); --durable declares durable queues; --queues-present N
+// declares N queues first that stay during the scenarios.
 import { startWarren, type TestBroker } from '../../test/support/broker.js';
 import { dropVhost, ensureVhost, type Target } from './lib.js';
-import { channels, churn, declares, idleConnections, type Result } from './scenarios.js';
+import { backgroundQueues, channels, churn, declares, idleConnections, type Result } from './scenarios.js';
 
 const ALL = ['idle-connections', 'channels', 'declares', 'churn'] as const;
 
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
     declares: () => declares(target, { queues: num('queues', 10_000), bindings: num('bindings', 100_000), durable: flags.has('durable') }),
     churn: () => churn(target, { rate: num('rate', 1000), seconds: num('seconds', 30) }),
   };
+  const present = num('queues-present', 0);
+  const dropPresent = present ? await backgroundQueues(target, present) : undefined;
   try {
     for (const n of names.length ? names : ALL) {
       const f = run[n as (typeof ALL)[number]];
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({ broker: url ? target.mgmtUrl : 'warren', ...(await f()) }));
     }
   } finally {
+    await dropPresent?.();
     await dropVhost(target);
     await broker?.stop();
   }

@@ -85,6 +85,19 @@ function pipelined(c: RawClient, n: number, width: number, okId: number, send: (
   });
 }
 
+/** Declares n queues `load-bg-<i>` that stay for the other scenarios (a broker that is not empty). */
+export async function backgroundQueues(t: Target, n: number): Promise<() => Promise<void>> {
+  const c = await open(t);
+  await c.openChannel(1);
+  const name = (i: number) => `load-bg-${i}`;
+  await pipelined(c, n, 100, RM.QueueDeclareOk, (i) =>
+    c.method(1, 50, 10, wireEnc.u16(0), wireEnc.shortstr(name(i)), wireEnc.u8(0), wireEnc.table0()));
+  return async () => {
+    await pipelined(c, n, 100, QUEUE_DELETE_OK, (i) => c.method(1, 50, 40, wireEnc.u16(0), wireEnc.shortstr(name(i)), wireEnc.u8(0)));
+    await c.close();
+  };
+}
+
 /** queues queues, then bindings bindings spread over them (to amq.direct), then every queue deleted. */
 export async function declares(t: Target, o: { queues: number; bindings: number; durable?: boolean; width?: number; exchange?: string }): Promise<Result> {
   const probe = healthProbe(t);

@@ -35,6 +35,8 @@ export class Connection implements FrameSink {
   readonly reader = new FrameReader(this);
   readonly writer = new Writer();
   readonly channels = new Map<number, Channel>();
+  /** Names of the exclusive queues declared here (in ctx.vhost), deleted with the connection; may hold stale names. */
+  readonly exclusiveQueues = new Set<string>();
   frameMax = 131072;
   channelMax = 2047;
   heartbeat = 0;
