@@ -150,6 +150,7 @@ describe('backpressure', { skip, timeout: 180_000 }, () => {
     assert.ok(lastRead < COUNT * BODY / 2, `the broker read ${(lastRead / MB).toFixed(0)} MiB of 200 before pausing`);
     const info = (await connectionInfo(b, 'deaf-publisher'))!;
     assert.ok((info.send_pend as number) <= 2 * MB, `unsent output bounded (${info.send_pend} bytes)`);
+    assert.equal(info.state, 'flow', 'the management API shows it held back');
     const grown = rssOf(pid) - rss0;
     t.diagnostic(`read ${(lastRead / MB).toFixed(1)} MiB before pausing, send_pend ${info.send_pend}, RSS +${(grown / MB).toFixed(0)} MiB`);
     assert.ok(grown < 150 * MB, `broker RSS grew by ${(grown / MB).toFixed(0)} MiB`);
