@@ -5,6 +5,7 @@
 // cascades included (a deleted queue's bindings, an auto-delete exchange losing its last binding).
 // Policies, operator policies, runtime parameters and limits are stored here; their effect is the vhost's.
 import type { FieldTable } from '../amqp/table.js';
+import { BindingMap } from './binding-map.js';
 
 export interface VhostDef { name: string; description: string; tags: string[]; defaultQueueType?: string }
 export interface UserDef {
@@ -89,8 +90,8 @@ export interface VhostState {
   def: VhostDef;
   exchanges: Map<string, ExchangeDef>;
   queues: Map<string, QueueDef>;
-  /** Keyed by bindingKey(). */
-  bindings: Map<string, BindingDef>;
+  /** Keyed by bindingKey(), indexed by source and destination. */
+  bindings: BindingMap;
   policies: Map<string, PolicyDef>;
   operatorPolicies: Map<string, PolicyDef>;
   /** Keyed by parameterKey(). */
@@ -135,7 +136,7 @@ export function apply(state: MetaState, cmd: Command): Change[] {
   switch (cmd.type) {
     case 'vhost.add': {
       if (state.vhosts.has(cmd.def.name)) break;
-      state.vhosts.set(cmd.def.name, { def: cmd.def, exchanges: new Map(), queues: new Map(), bindings: new Map(),
+      state.vhosts.set(cmd.def.name, { def: cmd.def, exchanges: new Map(), queues: new Map(), bindings: new BindingMap(),
         policies: new Map(), operatorPolicies: new Map(), parameters: new Map(), limits: {} });
       out.push({ type: 'vhost.added', def: cmd.def });
       break;
@@ -303,18 +304,14 @@ function removeBinding(vh: VhostState, key: string, b: BindingDef, out: Change[]
   // An auto-delete exchange goes when it loses its last binding as a source.
   const src = vh.exchanges.get(b.source);
   if (src?.autoDelete) {
-    for (const x of vh.bindings.values()) if (x.source === b.source) return;
+    if (vh.bindings.fromSource(b.source).size > 0) return;
     removeExchange(vh, src, out);
   }
 }
 
-function removeBindingsWhere(vh: VhostState, pred: (b: BindingDef) => boolean, out: Change[]): void {
-  for (const [k, b] of [...vh.bindings]) if (vh.bindings.has(k) && pred(b)) removeBinding(vh, k, b, out);
-}
-
 function removeQueue(vh: VhostState, q: QueueDef, out: Change[]): void {
   vh.queues.delete(q.name);
-  removeBindingsWhere(vh, (b) => b.destinationKind === 'queue' && b.destination === q.name, out);
+  for (const [k, b] of [...vh.bindings.toDestination('queue', q.name)]) if (vh.bindings.has(k)) removeBinding(vh, k, b, out);
   out.push({ type: 'queue.removed', def: q });
 }
 

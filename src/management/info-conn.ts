@@ -39,7 +39,8 @@ export function connectionInfo(src: InfoSource, c: Connection): Json {
   const props = tableToJson(c.clientProperties);
   const out: Json = {
     name: connectionName(c), node: src.broker.nodeName, type: 'network', protocol: 'AMQP 0-9-1',
-    state: c.state === 'opened' ? 'running' : 'closing',
+    // 'flow' as RabbitMQ shows a connection its credit flow holds back: here, not read while its output is full.
+    state: c.state !== 'opened' ? 'closing' : c.outputFull ? 'flow' : 'running',
     user: c.user, user_who_performed_action: c.user, vhost: c.ctx?.vhost.name ?? '/',
     auth_mechanism: c.authMechanism, host: ntoa(s.localAddress), port: s.localPort,
     peer_host: ntoa(s.remoteAddress), peer_port: s.remotePort,

@@ -141,6 +141,7 @@ export class Channel implements AckHost {
         const ok = ops.declareQueue(this.ctx, { name: m.queue, passive: m.passive, durable: m.durable,
           exclusive: m.exclusive, autoDelete: m.autoDelete, args: m.arguments });
         this.lastQueue = ok.name;
+        if (m.exclusive) this.conn.exclusiveQueues.add(ok.name);
         if (!m.noWait) this.conn.send(this.id, { id: M.QueueDeclareOk, queue: ok.name, messageCount: ok.messageCount, consumerCount: ok.consumerCount });
         return;
       }

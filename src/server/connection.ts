@@ -1,7 +1,9 @@
 // One client connection: protocol header, start/tune/open handshake with PLAIN and AMQPLAIN, heartbeats both
 // ways, channel table, frame dispatch, and error handling: ChannelError closes the channel, ConnectionError
 // the connection, each with the class and method id of the method being handled. Writes are gathered and
-// flushed once per event-loop turn.
+// flushed once per event-loop turn. Backpressure (docs/flow-control.md): past WRITE_HIGH_WATER unsent bytes
+// the connection takes no deliveries and is not read until the socket drains; during an alarm a publisher
+// is not read at all.
 import type { Socket } from 'node:net';
 import { ChannelError, ConnectionError, DecodeError, ReplyCode, replyText } from '../amqp/errors.js';
 import { FrameReader, type FrameSink } from '../amqp/frame-reader.js';
@@ -20,7 +22,11 @@ import type { LogFields } from '../log.js';
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 /** Flush early once this much is waiting, so one busy turn cannot build an unbounded batch. */
 const FLUSH_THRESHOLD = 256 * 1024;
-/** Stop delivering to a connection whose socket has this much unsent (slow consumer). */
+/**
+ * Unsent bytes past which the connection takes no deliveries and is not read (its peer does not read: a slow
+ * consumer, or a publisher ignoring its confirms and returns) until the socket drains. With FLUSH_THRESHOLD
+ * this bounds what one connection holds to about 1.25 MiB plus one message, whatever the peer does.
+ */
 const WRITE_HIGH_WATER = 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 3000;
 
@@ -31,6 +37,8 @@ export class Connection implements FrameSink {
   readonly reader = new FrameReader(this);
   readonly writer = new Writer();
   readonly channels = new Map<number, Channel>();
+  /** Names of the exclusive queues declared here (in ctx.vhost), deleted with the connection; may hold stale names. */
+  readonly exclusiveQueues = new Set<string>();
   frameMax = 131072;
   channelMax = 2047;
   heartbeat = 0;
@@ -60,7 +68,7 @@ export class Connection implements FrameSink {
   constructor(readonly server: Server, readonly socket: Socket, readonly id: number) {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
-    socket.on('drain', () => { for (const ch of this.channels.values()) ch.drainQueues(); });
+    socket.on('drain', () => this.onDrain());
     socket.on('error', () => { /* reported through close */ });
     socket.on('close', () => this.teardown());
     // handshake_timeout: from accept to connection.open-ok, whatever the client does or does not send.
@@ -82,7 +90,8 @@ export class Connection implements FrameSink {
       vhost: this.ctx?.vhost.name, peer: `${this.socket.remoteAddress}:${this.socket.remotePort}` };
   }
 
-  canWrite(): boolean { return this.socket.writableLength < WRITE_HIGH_WATER && this.state === 'opened'; }
+  /** Checked per delivery: a boolean kept by flush() and 'drain', so O(1). */
+  canWrite(): boolean { return !this.outputFull && this.state === 'opened'; }
 
   // ---- input ----
 
@@ -117,14 +126,39 @@ export class Connection implements FrameSink {
   /** Blocked: a publisher during an alarm; its socket is not read until every alarm clears. */
   blocked = false;
   private sentBlocked = false;
+  /** Unsent output is past WRITE_HIGH_WATER: no deliveries, no reading, until 'drain'. */
+  outputFull = false;
+  /** Whether reading is stopped now (blocked or outputFull). */
+  private readingStopped = false;
+  /** Bytes the kernel had taken at the last heartbeat tick, to tell a slow reader from a dead one while output is full. */
+  private writtenAtTick = 0;
 
   /** A publish arrived while an alarm is raised: stop reading after this frame (RabbitMQ's "blocked"). */
   private block(): void {
     if (this.blocked) return;
     this.blocked = true;
-    this.reader.paused = true;
-    this.socket.pause();
+    this.updateReading();
     this.notifyBlocked();
+  }
+
+  /**
+   * Stops or restarts reading as blocked/outputFull say. Stopping takes effect after the frame being handled
+   * (the reader keeps the rest, at most one socket read); restarting first handles what the reader kept.
+   */
+  private updateReading(): void {
+    const stop = this.blocked || this.outputFull;
+    if (stop === this.readingStopped) return;
+    this.readingStopped = stop;
+    if (stop) { this.reader.paused = true; this.socket.pause(); return; }
+    this.socket.resume();
+    try { this.reader.resume(); } catch (e) { this.fail(e); }
+    this.scheduleFlush();
+  }
+
+  /** The socket wrote out everything: deliver and read again. */
+  private onDrain(): void {
+    if (this.outputFull) { this.outputFull = false; this.updateReading(); }
+    for (const ch of this.channels.values()) ch.drainQueues();
   }
 
   private notifyBlocked(): void {
@@ -141,9 +175,7 @@ export class Connection implements FrameSink {
     if (this.sentBlocked && this.state === 'opened') { this.sentBlocked = false; this.send(0, { id: M.ConnectionUnblocked }); }
     if (!this.blocked) return;
     this.blocked = false;
-    this.socket.resume();
-    try { this.reader.resume(); } catch (e) { this.fail(e); }
-    this.scheduleFlush();
+    this.updateReading();
   }
 
   onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
@@ -379,8 +411,14 @@ export class Connection implements FrameSink {
     if (this.heartbeat === 0) return;
     const tick = (this.heartbeat * 1000) / 2;
     this.heartbeatTimer = setInterval(() => {
-      // A blocked connection is not read, so its heartbeats are not expected (as RabbitMQ).
-      if (this.receivedSinceTick || this.blocked) { this.receivedSinceTick = false; this.missedTicks = 0; }
+      // A blocked connection is not read, so its heartbeats are not expected (as RabbitMQ). Neither are those
+      // of one not read because its output is full, as long as the peer still takes bytes (a slow reader);
+      // a peer that takes nothing for two intervals is gone (half-open) and is closed like a silent one.
+      // (bytesWritten counts what is still buffered too; minus writableLength it is what the kernel took.)
+      const written = this.socket.bytesWritten - this.socket.writableLength;
+      const alive = this.receivedSinceTick || this.blocked || (this.outputFull && written !== this.writtenAtTick);
+      this.writtenAtTick = written;
+      if (alive) { this.receivedSinceTick = false; this.missedTicks = 0; }
       else if (++this.missedTicks >= 4) { // two heartbeat intervals with nothing received
         this.server.log('warning', `closing connection ${this.name}: missed heartbeats from client, timeout: ${this.heartbeat}s`);
         this.socket.destroy();
@@ -450,10 +488,14 @@ export class Connection implements FrameSink {
     if (chunks.length === 0 || this.socket.destroyed) return;
     this.sentSinceTick = true;
     this.sendCount++;
-    if (chunks.length === 1) { this.socket.write(chunks[0]!); return; }
-    this.socket.cork();
-    for (const c of chunks) this.socket.write(c);
-    this.socket.uncork();
+    if (chunks.length === 1) this.socket.write(chunks[0]!);
+    else {
+      this.socket.cork();
+      for (const c of chunks) this.socket.write(c);
+      this.socket.uncork();
+    }
+    // Past the mark write() has returned false, so 'drain' (onDrain) is sure to follow.
+    if (!this.outputFull && this.socket.writableLength >= WRITE_HIGH_WATER) { this.outputFull = true; this.updateReading(); }
   }
 
   // ---- closing ----
