@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Markdown report and SVG charts from the JSON lines of bench/scenarios.sh (matrix) or bench/curves.sh (curves).
-//   node bench/report.mjs matrix RESULTS.jsonl [--meta TEXT] [--builds FILE] [--machine FILE] [--elapsed S]
+//   node bench/report.mjs matrix RESULTS.jsonl [--meta TEXT] [--note TEXT] [--builds FILE] [--machine FILE] [--elapsed S]
 //   node bench/report.mjs curves RESULTS.jsonl [same options]
 // Markdown goes to stdout; the charts are written next to RESULTS.jsonl: <stem>.svg (matrix: ratios vs
 // RabbitMQ), <stem>-<curve>.svg (curves). Per (broker, scenario or point, repetition) the least disturbed try
@@ -80,6 +80,7 @@ const rfmt = (v) => (v == null ? 'n/a' : v.toFixed(2));
 const out = [];
 function header(title) {
   out.push(`# ${title}`, '');
+  if (opt.note) out.push(`**${opt.note}**`, '');
   out.push(`Source: \`${basename(file)}\` (${rows.length} runs). ${opt.meta ?? ''}`.trim(), '');
   if (opt.elapsed) out.push(`Wall time of the whole run: ${Math.round(opt.elapsed / 60)} min (${opt.elapsed} s).`, '');
   out.push('Machine:', '');
@@ -165,6 +166,11 @@ function matrix() {
       if (lat) c.push(stat(l, 'lat_p50_us'), stat(l, 'lat_p95_us'), stat(l, 'lat_p99_us'), stat(l, 'lat_max_us'));
       c.push(stat(l, 'other_cpu_pct'), String(l.length));
       out.push(`| ${c.join(' | ')} |`);
+    }
+    const stalled = brokers.filter((b) => med(g(b, s), 'recv_rate') === 0);
+    if (stalled.length) {
+      out.push('', `⚠ ${stalled.join(', ')}: no message consumed in the measured window (e.g. no confirm arrived, so the `
+        + 'producer stayed blocked on its window); its ratios are 0 and its CPU per message n/a.');
     }
     const errors = brokers.flatMap((b) => g(b, s) ?? []).filter((r) => r.errors > 0);
     if (errors.length) out.push('', `⚠ generator errors in: ${errors.map((r) => `${r.broker} r${r.rep} (${r.errors})`).join(', ')}`);
