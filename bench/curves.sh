@@ -9,7 +9,8 @@
 #                                "bench.#" plus N-1 added before the run by bench/topic-bindings.mjs (2 matching
 #                                patterns to the same queue, the rest non-matching), one producer, one consumer
 # All points: 256 B messages, autoack, WARM s warm-up + SECS s measured. Per repetition each broker is started
-# fresh for each curve, runs the points in increasing N and is stopped; brokers take turns (W R G W R G ...).
+# fresh for each curve, runs the points in increasing N and is stopped (garagemq also before each topic point,
+# as it ignores exchange.delete); brokers take turns (W R G W R G ...).
 # Output: bench/results/<date>-curves.md (tables), .jsonl (one JSON line per run, with curve and n), .run.txt,
 #         and <date>-curves-<curve>.svg (msg/s and CPU µs/msg against N, log x axis, one line per broker).
 # Env: REPS (1), SECS (15), WARM (2), CURVES ("queues fanout topic"), QUEUES_N, FANOUT_N, TOPIC_N (the points),
@@ -22,6 +23,7 @@ REPS=${1:-${REPS:-1}}; CURVES=${2:-${CURVES:-"queues fanout topic"}}; BROKERS=${
 SECS=${SECS:-15}; WARM=${WARM:-2}; MAX_OTHER=${MAX_OTHER:-30}; TRIES=${TRIES:-3}
 QUEUES_N=${QUEUES_N:-"1 10 100 1000"}; FANOUT_N=${FANOUT_N:-"1 2 5 10 20 50 100"}
 TOPIC_N=${TOPIC_N:-"10 100 1000 10000 100000"}
+{ # the whole script is one compound command, read before it runs: editing this file during a run is safe
 RESULTS=${RESULTS:-$ROOT/bench/results}; NAME=${NAME:-$(date +%F)-curves}
 OUT=${OUT:-$(mktemp -d /tmp/warren-bench-curves.XXXXXX)}
 mkdir -p "$OUT" "$RESULTS"; RES=$OUT/results.jsonl; LOG=$OUT/run.log
@@ -48,7 +50,9 @@ run_point() {  # broker curve n rep
   for try in $(seq 1 "$TRIES"); do
     if [ "$c" = topic ]; then
       setup=$(node "$ROOT/bench/topic-bindings.mjs" "$(uri "$b")" "$n" 2>>"$OUT/stderr.log" | tail -1)
-      jq -e . >/dev/null 2>&1 <<<"$setup" || { log "$b topic n=$n: binding setup failed"; setup="null"; continue; }
+      if [ -z "$setup" ] || ! jq -e . >/dev/null 2>&1 <<<"$setup"; then
+        log "$b topic n=$n: binding setup failed"; setup="null"; continue
+      fi
     fi
     q=$(wait_quiet)
     line=$("$DIR/run.sh" --uri "$(uri "$b")" --seconds $((SECS + WARM)) --warmup "$WARM" --broker-pid "$pid" \
@@ -70,7 +74,7 @@ finish() {
   machine_info > "$OUT/machine.md"
   node "$ROOT/bench/report.mjs" curves "$RESULTS/$NAME$suffix.jsonl" --builds "$OUT/builds.txt" \
     --machine "$OUT/machine.md" --elapsed "$SECONDS" \
-    --meta "curves='$CURVES' reps=$REPS secs=$SECS warm=$WARM max_other=$MAX_OTHER tries=$TRIES ${NOTE:-}" \
+    --meta "curves='$CURVES' reps=$REPS secs=$SECS warm=$WARM max_other=$MAX_OTHER tries=$TRIES" --note "${NOTE:-}" \
     > "$RESULTS/$NAME$suffix.md"
   log "results: $RESULTS/$NAME$suffix.md (work dir $OUT)"
 }
@@ -82,7 +86,7 @@ trap 'trap - INT TERM; log "interrupted"; stop_all; wipe_data; exit 130' INT TER
 est=0
 for c in $CURVES; do
   for n in $(points "$c"); do
-    est=$((est + SECS + WARM + 10 + n / 100)); [ "$c" = topic ] && est=$((est + n / 2000))
+    est=$((est + SECS + WARM + 10)); [ "$c" = queues ] && est=$((est + n / 50)); [ "$c" = topic ] && est=$((est + n / 2000))
   done
   est=$((est + 20))
 done
@@ -93,7 +97,13 @@ for r in $(seq 1 "$REPS"); do
   for b in $BROKERS; do
     for c in $CURVES; do
       start_broker "$b"
-      for n in $(points "$c"); do run_point "$b" "$c" "$n" "$r"; done
+      for n in $(points "$c"); do
+        # garagemq ignores exchange.delete: the bindings of the previous point would stay on bench.topic
+        if [ "$c" = topic ] && [ "$(base "$b")" = garagemq ] && [ "$n" != "$(points "$c" | awk '{print $1}')" ]; then
+          stop_broker "$b"; start_broker "$b"
+        fi
+        run_point "$b" "$c" "$n" "$r"
+      done
       stop_broker "$b"
     done
   done
@@ -101,3 +111,5 @@ done
 log "done in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 wipe_data
 finish
+exit
+}
