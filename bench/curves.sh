@@ -14,6 +14,7 @@
 # Output: bench/results/<date>-curves.md (tables), .jsonl (one JSON line per run, with curve and n), .run.txt,
 #         and <date>-curves-<curve>.svg (msg/s and CPU µs/msg against N, log x axis, one line per broker).
 # Env: REPS (1), SECS (15), WARM (2), CURVES ("queues fanout topic"), QUEUES_N, FANOUT_N, TOPIC_N (the points),
+#      SETUP_MAX (600: seconds allowed for one point's binding setup; past it the try counts as failed),
 #      BROKERS (default: every installed one), MAX_OTHER (30), TRIES (3), QUIET_PCT/QUIET_MAX (quiet-wait),
 #      NOTE (text for the report), RESULTS, NAME (<date>-curves), OUT (work dir); ports as bench/scenarios.sh.
 set -u
@@ -22,7 +23,7 @@ cd "$ROOT"
 REPS=${1:-${REPS:-1}}; CURVES=${2:-${CURVES:-"queues fanout topic"}}; BROKERS=${BROKERS:-auto}
 SECS=${SECS:-15}; WARM=${WARM:-2}; MAX_OTHER=${MAX_OTHER:-30}; TRIES=${TRIES:-3}
 QUEUES_N=${QUEUES_N:-"1 10 100 1000"}; FANOUT_N=${FANOUT_N:-"1 2 5 10 20 50 100"}
-TOPIC_N=${TOPIC_N:-"10 100 1000 10000 100000"}
+TOPIC_N=${TOPIC_N:-"10 100 1000 10000 100000"}; SETUP_MAX=${SETUP_MAX:-600}
 { # the whole script is one compound command, read before it runs: editing this file during a run is safe
 RESULTS=${RESULTS:-$ROOT/bench/results}; NAME=${NAME:-$(date +%F)-curves}
 OUT=${OUT:-$(mktemp -d /tmp/warren-bench-curves.XXXXXX)}
@@ -49,7 +50,8 @@ run_point() {  # broker curve n rep
   pid=$(broker "$b" pid)
   for try in $(seq 1 "$TRIES"); do
     if [ "$c" = topic ]; then
-      setup=$(node "$ROOT/bench/topic-bindings.mjs" "$(uri "$b")" "$n" 2>>"$OUT/stderr.log" | tail -1)
+      # garagemq binds in time linear in the bindings it has: 100,000 took over 5 min on the shared machine
+      setup=$(timeout "$SETUP_MAX" node "$ROOT/bench/topic-bindings.mjs" "$(uri "$b")" "$n" 2>>"$OUT/stderr.log" | tail -1)
       if [ -z "$setup" ] || ! jq -e . >/dev/null 2>&1 <<<"$setup"; then
         log "$b topic n=$n: binding setup failed"; setup="null"; continue
       fi

@@ -280,9 +280,11 @@ function curves() {
       if (c === 'topic') for (const b of brokers) cells.push(stat(g(b, n), (r) => r.setup?.seconds, 1));
       out.push(`| ${cells.join(' | ')} |`);
     }
-    const growth = brokers.map((b) => {
-      const lo = med(g(b, ns[0]), 'cpu_us_per_msg'), hi = med(g(b, ns.at(-1)), 'cpu_us_per_msg');
-      return `${b} ${rfmt(ratio(hi, lo))}`;
+    const growth = brokers.map((b) => {   // from the smallest to the largest N that has a figure
+      const have = ns.filter((n) => med(g(b, n), 'cpu_us_per_msg') != null);
+      if (have.length < 2) return `${b} n/a`;
+      const lo = med(g(b, have[0]), 'cpu_us_per_msg'), hi = med(g(b, have.at(-1)), 'cpu_us_per_msg');
+      return `${b} ${rfmt(ratio(hi, lo))}${have.at(-1) !== ns.at(-1) || have[0] !== ns[0] ? ` (N=${num(have[0])} to ${num(have.at(-1))})` : ''}`;
     });
     out.push('', `Growth of CPU µs/msg from N=${num(ns[0])} to N=${num(ns.at(-1))}: ${growth.join(', ')}.`, '');
     const series = (key) => brokers.map((b) => ({ name: b, points: ns.map((n) => [n, med(g(b, n), key)]) }));
