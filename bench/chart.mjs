@@ -1,6 +1,7 @@
 // SVG charts for the benchmark reports (bench/report.mjs), without dependencies: plain strings, system fonts.
 //   ratioBars(): grouped bars of ratios on a log axis around 1 (a bar up = more than the reference broker)
 //   lineChart(): one line per broker against N on a log x axis (cost curves), y from 0 so flat reads as flat
+//                (log y only when the values span more than 100x)
 //   page(): stack charts vertically into one SVG document
 // Every chart is {width, height, body}; body is SVG markup drawn in a width x height box at the origin.
 
@@ -71,11 +72,19 @@ export function lineChart({ title, xLabel, yLabel, series, width = 560 }) {
   const xlo = Math.min(...xs), xhi = Math.max(...xs);
   const span = Math.log10(xhi) - Math.log10(xlo) || 1;
   const x = (v) => left + plotW * (xs.length < 2 ? 0.5 : (Math.log10(v) - Math.log10(xlo)) / span);
-  const ymax = niceMax(Math.max(1e-9, ...ys) * 1.1);
-  const y = (v) => top + plotH * (1 - v / ymax);
-  const out = [text(left, 20, title, 'font-size="14" font-weight="bold"')];
-  for (let i = 0; i <= 5; i++) {
-    const v = (ymax * i) / 5;
+  // y from 0 so that flat reads as flat; a log axis only when one broker is 100x another (it would squash them)
+  const pos = ys.filter((v) => v > 0);
+  const logY = pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 100;
+  const ymax = logY ? 10 ** Math.ceil(Math.log10(Math.max(...pos))) : niceMax(Math.max(1e-9, ...ys) * 1.1);
+  const ymin = logY ? 10 ** Math.floor(Math.log10(Math.min(...pos))) : 0;
+  const y = logY
+    ? (v) => top + plotH * (1 - (Math.log10(Math.max(v, ymin)) - Math.log10(ymin)) / (Math.log10(ymax) - Math.log10(ymin)))
+    : (v) => top + plotH * (1 - v / ymax);
+  const out = [text(left, 20, logY ? `${title} (log scale)` : title, 'font-size="14" font-weight="bold"')];
+  const ticks = logY
+    ? Array.from({ length: Math.round(Math.log10(ymax / ymin)) + 1 }, (_, i) => ymin * 10 ** i)
+    : Array.from({ length: 6 }, (_, i) => (ymax * i) / 5);
+  for (const v of ticks) {
     out.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`,
       text(left - 6, y(v) + 4, fmt(v), 'text-anchor="end"'));
   }
