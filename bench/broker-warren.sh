@@ -2,8 +2,9 @@
 # Start/stop a Warren node for benchmarks, isolated from any other Warren or RabbitMQ on the machine
 # (same conventions as the shared bench's broker.sh for RabbitMQ).
 #   bench/broker-warren.sh start|stop|pid|status|log|snapshot DIR
-# Node warren-bench@$(hostname -s), AMQP 127.0.0.1:${WARREN_BENCH_PORT:-5682}, state (data dir, log, pid file and a
-# snapshot of the build) under ${WARREN_BENCH_STATE:-/tmp/warren-bench-$PORT}, wiped on start.
+# Node warren-bench@$(hostname -s), AMQP 127.0.0.1:${WARREN_BENCH_PORT:-5682}, management +10000, Prometheus +11000,
+# control +20000 (never the defaults 15672/15692/25672, which other nodes on this machine hold), state (data dir, log,
+# pid file and a snapshot of the build) under ${WARREN_BENCH_STATE:-/tmp/warren-bench-$PORT}, wiped on start.
 # The node runs from a snapshot of the repository's dist/ taken at start (dist/ is built with `npx tsc -p .` if
 # it is missing), so a rebuild of dist/ during a long benchmark does not change the code being measured;
 # $STATE/build.txt records the commit and the number of locally changed files under src/ when the snapshot was
@@ -58,7 +59,7 @@ case "$1" in
     cd "$STATE"
     # exec'd by nohup in the background job, so $! is the node process itself
     WARREN_NODENAME=$NODE WARREN_NODE_IP_ADDRESS=127.0.0.1 WARREN_NODE_PORT=$PORT \
-    WARREN_MANAGEMENT_PORT=$((PORT + 10000)) WARREN_DATA_DIR=$STATE/data \
+    WARREN_MANAGEMENT_PORT=$((PORT + 10000)) WARREN_PROMETHEUS_PORT=$((PORT + 11000)) WARREN_DATA_DIR=$STATE/data \
     WARREN_LOG_LEVEL=${WARREN_BENCH_LOG_LEVEL:-warning} \
       nohup node ${WARREN_NODE_ARGS:-} "$APP/dist/src/cli/warren-server.js" > "$STATE/log" 2>&1 &
     PID=$!
