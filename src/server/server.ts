@@ -1,4 +1,4 @@
-// The AMQP listener: accepts sockets, owns the connection table, negotiation limits and server properties,
+// The AMQP listeners (TCP and TLS): accept sockets, owns the connection table, negotiation limits and server properties,
 // direct reply-to routing, and the clean shutdown that closes every connection with 320 CONNECTION_FORCED.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { ReplyCode } from '../amqp/errors.js';
@@ -10,6 +10,9 @@ import type { Queue } from '../broker/queue.js';
 import type { Channel } from './channel.js';
 import { Connection } from './connection.js';
 import { listenOn } from './listen.js';
+import { Sasl, type CertLoginFrom } from './sasl.js';
+import { createTlsServer } from './tls.js';
+import type { TlsOptions } from 'node:tls';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -25,6 +28,11 @@ export interface ServerOptions {
   /** warren.conf's cluster_name: the cluster_name property until set_cluster_name sets another (node name if unset). */
   clusterName?: string;
   log?: (level: LogLevel, msg: string) => void;
+  /** auth_mechanisms.N, in order (default PLAIN, AMQPLAIN) and ssl_cert_login_from for EXTERNAL. */
+  authMechanisms?: readonly string[];
+  certLoginFrom?: CertLoginFrom;
+  /** How long a refused login waits before its close (auth_failure_delay, ms; default 1000). */
+  authFailureDelayMs?: number;
 }
 
 export class Server {
@@ -41,6 +49,8 @@ export class Server {
   readonly churn = { connectionCreated: 0, channelCreated: 0 };
   /** Running sum of the message counters of channels torn down, so node-wide totals keep counting (Prometheus). */
   readonly closedChannelStats = new MessageStats();
+  readonly sasl: Sasl;
+  readonly authFailureDelayMs: number;
   private readonly listeners: NetServer[] = [];
   private nextId = 1;
 
@@ -51,6 +61,8 @@ export class Server {
     this.heartbeat = opts.heartbeat ?? 60;
     this.maxMessageSize = opts.maxMessageSize ?? 128 * 1024 * 1024;
     this.broker.onQueueRemoved = (q) => this.queueRemoved(q);
+    this.sasl = new Sasl(opts.broker, opts.authMechanisms, opts.certLoginFrom);
+    this.authFailureDelayMs = opts.authFailureDelayMs ?? 1000;
   }
 
   get nodeName(): string { return this.broker.nodeName; }
@@ -75,9 +87,10 @@ export class Server {
     };
   }
 
-  /** Listens on host:port; resolves with the bound port. host '::' also accepts IPv4 where the OS allows. */
-  listen(port: number, host?: string): Promise<number> {
-    const srv = createServer({ noDelay: true }, (s) => this.accept(s));
+  /** Listens on host:port (AMQPS with tls options); resolves with the bound port. host '::' also takes IPv4 where the OS allows. */
+  listen(port: number, host?: string, tls?: TlsOptions): Promise<number> {
+    const srv = tls ? createTlsServer(tls, (s) => this.accept(s), (msg) => this.log('warning', msg))
+      : createServer({ noDelay: true }, (s) => this.accept(s));
     this.listeners.push(srv);
     return listenOn(srv, port, host, 1024);
   }
