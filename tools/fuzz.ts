@@ -1,4 +1,5 @@
-// The long hostile-input run: `node dist/tools/fuzz.js --cases 1000000 [--parallel 16] [--batch 2000] [--seed N]`.
+// The long hostile-input run: `node dist/tools/fuzz.js --cases 1000000 [--parallel 32] [--batch 2000] [--seed N]
+// [--minutes M] [--settle S]`.
 // Starts a Warren process, throws fuzz cases (test/support/fuzz.ts) at it over parallel sockets in a vhost
 // of its own, and after each batch checks that the process is alive, that a bystander connection in another
 // vhost still round-trips a message, and reads the broker's VmRSS; the fuzz vhost is deleted and re-created
@@ -17,6 +18,10 @@ const parallel = Number(args.get('parallel') ?? 32);
 const batchSize = Number(args.get('batch') ?? 2000);
 const seed = Number(args.get('seed') ?? Date.now() % 1_000_000_000);
 const settleS = Number(args.get('settle') ?? 60);
+/** --minutes N: stop starting batches after N minutes and report what was done (so is SIGUSR2). */
+const stopAt = args.has('minutes') ? Date.now() + Number(args.get('minutes')) * 60_000 : Infinity;
+let stopRequested = false;
+process.on('SIGUSR2', () => { stopRequested = true; });
 
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
@@ -60,7 +65,7 @@ const kinds = new Map<string, number>();
 const findings: string[] = [];
 let done = 0, bytesSent = 0;
 const t0 = Date.now();
-for (let b = 0; done < total; b++) {
+for (let b = 0; done < total && !stopRequested && Date.now() < stopAt; b++) {
   const cases = fc.sample(fuzzCaseArb({ user: 'guest', password: 'guest', vhost: 'fuzz' }), { numRuns: Math.min(batchSize, total - done), seed: seed + b });
   await runCases(broker.host, broker.port, cases, parallel, (c, r) => {
     kinds.set(c.kind, (kinds.get(c.kind) ?? 0) + 1);
@@ -73,7 +78,7 @@ for (let b = 0; done < total; b++) {
   peak = Math.max(peak, rssOf(pid));
   await mgmt('DELETE', '/vhosts/fuzz');
   await makeVhost();
-  if (b % 10 === 0) log(`${done} cases, ${Math.round(done / ((Date.now() - t0) / 1000))}/s, RSS ${mb(rssOf(pid))} (peak ${mb(peak)}), findings ${findings.length}`);
+  if (b % 5 === 0) log(`${done} cases, ${Math.round(done / ((Date.now() - t0) / 1000))}/s, RSS ${mb(rssOf(pid))} (peak ${mb(peak)}), findings ${findings.length}`);
 }
 const secs = (Date.now() - t0) / 1000;
 await mgmt('DELETE', '/vhosts/fuzz');
