@@ -91,7 +91,7 @@ export interface WarrenConf {
   vmMemoryHighWatermark: { relative?: number; absolute?: number };
   diskFreeLimit: { relative?: number; absolute?: number };
   log: { level?: LogLevel; file?: string | false; fileLevel?: LogLevel; console?: boolean; consoleLevel?: LogLevel };
-  management: { port?: number; ip?: string; ssl: SslConf & { port?: number; ip?: string } };
+  management: { port?: number; ip?: string; ssl?: SslConf & { port?: number; ip?: string } };
   /** listeners.ssl.<name>, in file order; [] for `listeners.ssl = none`. */
   sslListeners?: NamedListener[];
   /** ssl_options.*: certificates and verification for the AMQPS listeners. */
@@ -152,9 +152,9 @@ function sslRules(prefix: string, of: (c: WarrenConf) => SslConf): void {
   rule(`${prefix}.versions.*`, oneOf(['tlsv1.3', 'tlsv1.2', 'tlsv1.1', 'tlsv1'] as const), (c, v) => { (of(c).versions ??= []).push(v); });
 }
 sslRules('ssl_options', (c) => c.ssl);
-sslRules('management.ssl', (c) => c.management.ssl);
-rule('management.ssl.port', port, (c, v) => { c.management.ssl.port = v; });
-rule('management.ssl.ip', ip, (c, v) => { c.management.ssl.ip = v; });
+sslRules('management.ssl', (c) => (c.management.ssl ??= {}));
+rule('management.ssl.port', port, (c, v) => { (c.management.ssl ??= {}).port = v; });
+rule('management.ssl.ip', ip, (c, v) => { (c.management.ssl ??= {}).ip = v; });
 rule('auth_mechanisms.*', oneOf(['PLAIN', 'AMQPLAIN', 'EXTERNAL'] as const), (c, v, s) => {
   if (!/^[0-9]+$/.test(s[1]!)) throw new ValueError('auth_mechanisms.N takes a number N (auth_mechanisms.1 = PLAIN)');
   (c.authMechanisms ??= []).push({ n: Number(s[1]), name: v });
@@ -245,7 +245,7 @@ function unknownKey(key: string, segs: string[]): string {
 export function emptyConf(file: string): WarrenConf {
   return {
     file, defaultPermissions: {}, vmMemoryHighWatermark: {}, diskFreeLimit: {}, log: {},
-    management: { ssl: {} }, ssl: {}, prometheus: {}, serverProperties: {}, settings: new Map(),
+    management: {}, ssl: {}, prometheus: {}, serverProperties: {}, settings: new Map(),
   };
 }
 

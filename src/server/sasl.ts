@@ -79,7 +79,10 @@ export function externalMechanism(broker: Broker, from: CertLoginFrom): AuthMech
   };
 }
 
-/** Node's X509Certificate.subject: one "TYPE=value" per line, in the certificate's order (C first, CN last). */
+/**
+ * Node's X509Certificate.subject: one "TYPE=value" per line in the certificate's order (C first, CN last),
+ * values already escaped as RFC 4514 wants (",", "+", "\"", "\\", "<", ">", ";" and edge spaces or "#").
+ */
 function rdns(subject: string): Array<[string, string]> {
   return subject.split('\n').filter((l) => l !== '').map((l) => {
     const i = l.indexOf('=');
@@ -87,18 +90,17 @@ function rdns(subject: string): Array<[string, string]> {
   });
 }
 
-/** As rabbit_ssl with ssl_cert_login_from = common_name: the (last) CN. */
+/** As rabbit_ssl with ssl_cert_login_from = common_name: the (last) CN, unescaped. */
 export function commonName(subject: string): string | undefined {
-  return rdns(subject).filter(([k]) => k === 'CN').pop()?.[1];
+  return rdns(subject).filter(([k]) => k === 'CN').pop()?.[1].replace(/\\(.)/g, '$1');
 }
 
 /**
- * As rabbit_ssl's peer_cert_auth_name with distinguished_name (RabbitMQ 3.10's default): the subject in RFC 4514
- * form, most specific RDN first ("CN=alice,O=Example,C=GB"), with ,+"\<>; and a leading # or space escaped.
+ * As rabbit_ssl's peer_cert_auth_name with distinguished_name (RabbitMQ 3.10's default): the subject in
+ * RFC 4514 form, most specific RDN first: "CN=alice,O=Example\, Inc.,C=GB".
  */
 export function distinguishedName(subject: string): string {
-  const esc = (v: string) => v.replace(/[,+"\\<>;]/g, (c) => `\\${c}`).replace(/^[ #]/, (c) => `\\${c}`).replace(/ $/, '\\ ');
-  return rdns(subject).reverse().map(([k, v]) => `${k}=${esc(v)}`).join(',');
+  return rdns(subject).reverse().map(([k, v]) => `${k}=${v}`).join(',');
 }
 
 /** The mechanisms of auth_mechanisms.N, in order; unknown names are a config error caught earlier. */
