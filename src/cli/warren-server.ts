@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // warren-server: starts one Warren node from src/config/settings.ts (defaults < warren.conf < warren-env.conf < env):
 // the control listener for warrenctl ("control listening on" line), then the app ("accepting AMQP connections",
-// "accepting AMQP TLS connections", "management API listening [on https://]" and "prometheus listening" lines). Stops cleanly on SIGTERM/SIGINT or `warrenctl stop`; config errors and an
-// unsafe cookie exit 78 (EX_CONFIG), ports that cannot be bound exit 1.
+// "accepting AMQP TLS connections", "management API listening [on https://]" and "prometheus listening" lines).
+// Stops cleanly on SIGTERM/SIGINT or `warrenctl stop`; config errors (bad TLS files too) and an unsafe cookie
+// exit 78 (EX_CONFIG), ports that cannot be bound exit 1.
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { totalmem } from 'node:os';
@@ -139,14 +140,22 @@ async function startApp(settings: WarrenSettings, version: string, log: (level: 
     await store.close();
     throw e;
   }
+  let mgmtTls: { port: number; host?: string; options: TlsOptions } | undefined;
+  try {
+    if (settings.managementSsl.port !== undefined) {
+      mgmtTls = { port: settings.managementSsl.port, host: settings.managementSsl.ip, options: tlsOptionsOf(settings.managementSsl, 'management.ssl') };
+    }
+  } catch (e) {
+    await server.shutdown();
+    await store.close();
+    throw e;
+  }
   try {
     mgmt = await startManagement({
       broker, server, version, port: settings.managementPort, host: settings.managementHost,
       statsIntervalMs: settings.statsIntervalMs,
       amqpListeners: [...bound.map((b) => ({ protocol: 'amqp', ...b })), ...boundTls.map((b) => ({ protocol: 'amqp/ssl', ...b }))],
-      tls: settings.managementSsl.port !== undefined ? {
-        port: settings.managementSsl.port, host: settings.managementSsl.ip, options: tlsOptionsOf(settings.managementSsl, 'management.ssl'),
-      } : undefined,
+      tls: mgmtTls,
       dataDir: settings.dataDir, configFiles: settings.configFile ? [settings.configFile] : [],
       logFiles: [...(settings.log.file ? [settings.log.file] : []), ...(settings.log.console ? ['<stderr>'] : [])],
       memLimit: settings.vmMemoryHighWatermark.absolute ?? Math.floor((settings.vmMemoryHighWatermark.relative ?? 0.4) * totalmem()),
@@ -189,7 +198,7 @@ async function startApp(settings: WarrenSettings, version: string, log: (level: 
   process.stdout.write(`prometheus listening on ${hostPort(prom)}\n`);
   const listeners: ListenerInfo[] = [
     ...bound.map((b) => ({ interface: b.host, port: b.port, protocol: 'amqp', purpose: 'AMQP 0-9-1' })),
-    ...boundTls.map((b) => ({ interface: b.host, port: b.port, protocol: 'amqp/ssl', purpose: 'AMQP 0-9-1 and AMQP 1.0 over TLS' })),
+    ...boundTls.map((b) => ({ interface: b.host, port: b.port, protocol: 'amqp/ssl', purpose: 'AMQP 0-9-1 over TLS' })),
     { interface: mgmt.host, port: mgmt.port, protocol: 'http', purpose: 'HTTP API' },
     ...(mgmt.tls ? [{ interface: mgmt.tls.host, port: mgmt.tls.port, protocol: 'https', purpose: 'HTTP API over TLS (HTTPS)' }] : []),
     { interface: prom.host, port: prom.port, protocol: 'http/prometheus', purpose: 'Prometheus exporter API over HTTP' },

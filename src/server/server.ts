@@ -1,5 +1,6 @@
-// The AMQP listeners (TCP and TLS): accept sockets, owns the connection table, negotiation limits and server properties,
-// direct reply-to routing, and the clean shutdown that closes every connection with 320 CONNECTION_FORCED.
+// The AMQP listeners (TCP and TLS): accepts sockets, owns the connection table, negotiation limits, server
+// properties and SASL mechanisms, direct reply-to routing, and the clean shutdown that closes every connection
+// with 320 CONNECTION_FORCED.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { ReplyCode } from '../amqp/errors.js';
 import type { FieldTable } from '../amqp/table.js';

@@ -4,7 +4,8 @@
 // refused only with fail_if_no_peer_cert = true. Handshake failures are logged and end that socket alone.
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { createServer, type SecureVersion, type Server as TlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
+import { createServer, TLSSocket, type SecureVersion, type Server as TlsServer, type TlsOptions } from 'node:tls';
+import { distinguishedName } from './sasl.js';
 
 export interface SslOptions {
   cacertfile?: string;
@@ -76,4 +77,22 @@ export function createTlsServer(opts: TlsOptions, onSocket: (s: Socket) => void,
     s.destroy();
   });
   return srv;
+}
+
+/**
+ * The TLS fields of a connection in the management API (ssl, ssl_protocol, ssl_cipher, peer_cert_*), as
+ * RabbitMQ fills them; null where it has no TLS. Protocol names as Erlang's (tlsv1.3), ciphers as OpenSSL's.
+ */
+export function tlsConnectionInfo(s: Socket): Record<string, unknown> {
+  if (!(s instanceof TLSSocket)) return {};
+  const cert = s.getPeerX509Certificate();
+  const cipher = s.getCipher();
+  const kx = s.getEphemeralKeyInfo();
+  return {
+    ssl: true, ssl_protocol: s.getProtocol()?.toLowerCase() ?? null, ssl_cipher: cipher?.name ?? null,
+    ssl_key_exchange: kx && 'name' in kx ? kx.name ?? null : null, ssl_hash: null,
+    peer_cert_subject: cert ? distinguishedName(cert.subject) : null,
+    peer_cert_issuer: cert ? distinguishedName(cert.issuer) : null,
+    peer_cert_validity: cert ? `${cert.validFrom} - ${cert.validTo}` : null,
+  };
 }

@@ -137,6 +137,14 @@ describe('AMQPS and EXTERNAL', () => {
     if (!haveOpenssl) return missing(t, 'the openssl command');
     const conn = await amqp.connect(amqps(strict, ''), { ...tlsOpts('client'), credentials: amqp.credentials.external() });
     assert.equal(await userOf(strict, conn), CN);
+    // The management API shows the TLS session and the certificate, as RabbitMQ's connection page does.
+    const port = (conn.connection as unknown as { stream: { localPort: number } }).stream.localPort;
+    const info = (await api(strict).get<Array<Record<string, unknown>>>('/connections')).json.find((c) => c.peer_port === port)!;
+    assert.equal(info.ssl, true);
+    assert.equal(info.auth_mechanism, 'EXTERNAL');
+    assert.match(String(info.ssl_protocol), /^tlsv1\.[23]$/);
+    assert.equal(info.peer_cert_subject, DN);
+    assert.equal(info.peer_cert_issuer, 'CN=Warren ca');
     await roundTrip(conn);
   });
 
@@ -215,6 +223,12 @@ describe('AMQPS and EXTERNAL', () => {
     const o = JSON.parse(body) as { listeners: Array<{ protocol: string; port: number }> };
     assert.ok(o.listeners.some((l) => l.protocol === 'amqp/ssl' && l.port === strict.tlsPort), JSON.stringify(o.listeners));
     assert.ok(o.listeners.some((l) => l.protocol === 'https'), JSON.stringify(o.listeners));
+  });
+
+  it('a missing certificate file stops the node with a config error (exit 78) naming the key and file', async (t) => {
+    if (!haveOpenssl) return missing(t, 'the openssl command');
+    writeFileSync(f('bad.conf'), 'listeners.ssl.default = 0\nssl_options.certfile = nowhere.pem\nssl_options.keyfile = server.key\n');
+    await assert.rejects(startWarren({ env: { WARREN_CONFIG_FILE: f('bad.conf') } }), /exited with 78[\s\S]*ssl_options\.certfile \S*nowhere\.pem: ENOENT/);
   });
 
   it('Python pika over TLS logs in with EXTERNAL and round-trips a message', { timeout: 60_000 }, async (t) => {
