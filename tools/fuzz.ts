@@ -1,5 +1,5 @@
 // The long hostile-input run: `node dist/tools/fuzz.js --cases 1000000 [--parallel 32] [--batch 2000] [--seed N]
-// [--minutes M] [--settle S]`.
+// [--minutes M] [--settle S] [--heap-mb N]`.
 // Starts a Warren process, throws fuzz cases (test/support/fuzz.ts) at it over parallel sockets in a vhost
 // of its own, and after each batch checks that the process is alive, that a bystander connection in another
 // vhost still round-trips a message, and reads the broker's VmRSS; the fuzz vhost is deleted and re-created
@@ -27,7 +27,9 @@ const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/pr
 const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
 const log = (s: string) => process.stdout.write(`${new Date().toISOString()} ${s}\n`);
 
-const broker = await startWarren({ env: { WARREN_LOG_LEVEL: 'error' } });
+// --heap-mb N caps the broker's V8 heap, so that a leak ends in a crash instead of a slowly rising RSS.
+const heapMb = args.get('heap-mb');
+const broker = await startWarren({ env: { WARREN_LOG_LEVEL: 'error', ...(heapMb ? { NODE_OPTIONS: `--max-old-space-size=${heapMb}` } : {}) } });
 const pid = broker.proc!.pid!;
 const auth = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
 const mgmt = async (method: string, path: string, body?: unknown) => {
