@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // warren-server: starts one Warren node from src/config/settings.ts (defaults < warren.conf < warren-env.conf < env):
-// the control listener for warrenctl ("control listening on" line), then the app ("accepting AMQP connections" and
-// "management API listening" and "prometheus listening" lines). Stops cleanly on SIGTERM/SIGINT or `warrenctl stop`; config errors and an
-// unsafe cookie exit 78 (EX_CONFIG), ports that cannot be bound exit 1.
+// the control listener for warrenctl ("control listening on" line), then the app ("accepting AMQP connections",
+// "accepting AMQP TLS connections", "management API listening [on https://]" and "prometheus listening" lines).
+// Stops cleanly on SIGTERM/SIGINT or `warrenctl stop`; config errors (bad TLS files too) and an unsafe cookie
+// exit 78 (EX_CONFIG), ports that cannot be bound exit 1.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { totalmem } from 'node:os';
@@ -19,6 +20,8 @@ import { startPrometheus, type PrometheusServer } from '../management/prometheus
 import type { ListenerAddress } from '../config/values.js';
 import { Server } from '../server/server.js';
 import { makeLogger, type LogFn } from '../log.js';
+import { TlsConfigError, tlsServerOptions, type SslOptions } from '../server/tls.js';
+import type { TlsOptions } from 'node:tls';
 import { CookieError, cookiePath, ensureCookie } from '../control/cookie.js';
 import { startControl, type ControlListener } from '../control/listener.js';
 import { WarrenNode, type App, type ListenerInfo } from '../control/node.js';
@@ -36,14 +39,22 @@ function openLog(s: WarrenSettings): LogFn {
 }
 
 /** Listens on one listener; "every interface" is "::" (IPv6 and IPv4), or "0.0.0.0" on hosts without IPv6. */
-async function listen(server: Server, l: ListenerAddress): Promise<{ host: string; port: number }> {
-  if (l.host !== undefined) return { host: l.host, port: await server.listen(l.port, l.host) };
+async function listen(server: Server, l: ListenerAddress, tls?: TlsOptions): Promise<{ host: string; port: number }> {
+  if (l.host !== undefined) return { host: l.host, port: await server.listen(l.port, l.host, tls) };
   try {
-    return { host: '::', port: await server.listen(l.port, '::') };
+    return { host: '::', port: await server.listen(l.port, '::', tls) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw e;
-    return { host: '0.0.0.0', port: await server.listen(l.port, '0.0.0.0') };
+    return { host: '0.0.0.0', port: await server.listen(l.port, '0.0.0.0', tls) };
+  }
+}
+
+/** node:tls options from ssl_options; bad files are a config error. */
+function tlsOptionsOf(o: SslOptions, prefix: string): TlsOptions {
+  try { return tlsServerOptions(o, prefix); } catch (e) {
+    if (e instanceof TlsConfigError) throw new ConfigError(e.message);
+    throw e;
   }
 }
 
@@ -98,6 +109,9 @@ async function startApp(settings: WarrenSettings, version: string, log: LogFn): 
     connectionMax: settings.connectionMax,
     consumerTimeout: settings.consumerTimeout,
     serverProperties,
+    authMechanisms: settings.authMechanisms,
+    certLoginFrom: settings.certLoginFrom,
+    authFailureDelayMs: settings.authFailureDelayMs,
   });
   const monitor = new ResourceMonitor({
     memory: settings.vmMemoryHighWatermark, disk: settings.diskFreeLimit, dataDir: settings.dataDir,
@@ -106,9 +120,22 @@ async function startApp(settings: WarrenSettings, version: string, log: LogFn): 
   monitor.start();
 
   const bound: { host: string; port: number }[] = [];
+  const boundTls: { host: string; port: number }[] = [];
   let mgmt: ManagementServer;
   try {
     for (const l of settings.listeners) bound.push(await listen(server, l));
+    const tls = settings.sslListeners.length ? tlsOptionsOf(settings.sslOptions, 'ssl_options') : undefined;
+    for (const l of settings.sslListeners) boundTls.push(await listen(server, l, tls));
+  } catch (e) {
+    await server.shutdown();
+    await store.close();
+    throw e;
+  }
+  let mgmtTls: { port: number; host?: string; options: TlsOptions } | undefined;
+  try {
+    if (settings.managementSsl.port !== undefined) {
+      mgmtTls = { port: settings.managementSsl.port, host: settings.managementSsl.ip, options: tlsOptionsOf(settings.managementSsl, 'management.ssl') };
+    }
   } catch (e) {
     await server.shutdown();
     await store.close();
@@ -117,7 +144,9 @@ async function startApp(settings: WarrenSettings, version: string, log: LogFn): 
   try {
     mgmt = await startManagement({
       broker, server, version, port: settings.managementPort, host: settings.managementHost,
-      statsIntervalMs: settings.statsIntervalMs, amqpListeners: bound.map((b) => ({ protocol: 'amqp', ...b })),
+      statsIntervalMs: settings.statsIntervalMs,
+      amqpListeners: [...bound.map((b) => ({ protocol: 'amqp', ...b })), ...boundTls.map((b) => ({ protocol: 'amqp/ssl', ...b }))],
+      tls: mgmtTls,
       dataDir: settings.dataDir, configFiles: settings.configFile ? [settings.configFile] : [],
       logFiles: [...(settings.log.file ? [settings.log.file] : []), ...(settings.log.console ? ['<stderr>'] : [])],
       memLimit: settings.vmMemoryHighWatermark.absolute ?? Math.floor((settings.vmMemoryHighWatermark.relative ?? 0.4) * totalmem()),
@@ -153,12 +182,16 @@ async function startApp(settings: WarrenSettings, version: string, log: LogFn): 
     process.stdout.write(`${head} accepting AMQP connections on ${hostPort(bound[0])} (data in ${settings.dataDir})\n`);
     for (const b of bound.slice(1)) log('info', `additional AMQP listener on ${hostPort(b)}`);
   }
-  // Tests parse this line too.
+  // Tests parse these lines too.
+  for (const b of boundTls) process.stdout.write(`accepting AMQP TLS connections on ${hostPort(b)}\n`);
   process.stdout.write(`management API listening on ${hostPort(mgmt)}\n`);
+  if (mgmt.tls) process.stdout.write(`management API listening on https://${hostPort(mgmt.tls)}\n`);
   process.stdout.write(`prometheus listening on ${hostPort(prom)}\n`);
   const listeners: ListenerInfo[] = [
     ...bound.map((b) => ({ interface: b.host, port: b.port, protocol: 'amqp', purpose: 'AMQP 0-9-1' })),
+    ...boundTls.map((b) => ({ interface: b.host, port: b.port, protocol: 'amqp/ssl', purpose: 'AMQP 0-9-1 over TLS' })),
     { interface: mgmt.host, port: mgmt.port, protocol: 'http', purpose: 'HTTP API' },
+    ...(mgmt.tls ? [{ interface: mgmt.tls.host, port: mgmt.tls.port, protocol: 'https', purpose: 'HTTP API over TLS (HTTPS)' }] : []),
     { interface: prom.host, port: prom.port, protocol: 'http/prometheus', purpose: 'Prometheus exporter API over HTTP' },
   ];
   return {

@@ -66,6 +66,13 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'notice', 'warn
 
 export interface NamedListener extends ListenerAddress { name: string }
 
+/** ssl_options.* (and management.ssl.*), as rabbitmq.conf names them. */
+export interface SslConf {
+  cacertfile?: string; certfile?: string; keyfile?: string; password?: string;
+  verify?: 'verify_peer' | 'verify_none'; failIfNoPeerCert?: boolean;
+  versions?: string[];
+}
+
 /** What a warren.conf sets; a field left undefined was not set (the next layer's value, or the default, applies). */
 export interface WarrenConf {
   file: string;
@@ -96,7 +103,16 @@ export interface WarrenConf {
     /** log.console.formatter / log.file.formatter (RabbitMQ 3.9+): plaintext (default) or json. */
     consoleFormat?: LogFormat; fileFormat?: LogFormat;
   };
-  management: { port?: number; ip?: string };
+  management: { port?: number; ip?: string; ssl?: SslConf & { port?: number; ip?: string } };
+  /** listeners.ssl.<name>, in file order; [] for `listeners.ssl = none`. */
+  sslListeners?: NamedListener[];
+  /** ssl_options.*: certificates and verification for the AMQPS listeners. */
+  ssl: SslConf;
+  /** auth_mechanisms.N, in the order of N. */
+  authMechanisms?: Array<{ n: number; name: string }>;
+  sslCertLoginFrom?: 'distinguished_name' | 'common_name';
+  /** auth_failure_delay (Warren's): ms a refused AMQP login waits before its close. */
+  authFailureDelay?: number;
   /** collect_statistics_interval: how often the management statistics are sampled, in ms. */
   statsInterval?: number;
   /** management_agent.disable_metrics_collector: no statistics (no message_stats, no rates). */
@@ -135,6 +151,28 @@ rule('listeners.tcp.*', listener, (c, v, s) => {
   if (c.settings.has('listeners.tcp')) return; // "none" wins, as in RabbitMQ
   (c.tcpListeners ??= []).push({ name: s[2], ...v });
 });
+rule('listeners.ssl', none, (c) => { c.sslListeners = []; });
+rule('listeners.ssl.*', listener, (c, v, s) => {
+  if (c.settings.has('listeners.ssl')) return;
+  (c.sslListeners ??= []).push({ name: s[2], ...v });
+});
+/** ssl_options.* and management.ssl.*: the same keys for AMQPS and HTTPS. */
+function sslRules(prefix: string, of: (c: WarrenConf) => SslConf): void {
+  for (const f of ['cacertfile', 'certfile', 'keyfile', 'password'] as const) rule(`${prefix}.${f}`, string, (c, v) => { of(c)[f] = v; });
+  rule(`${prefix}.verify`, oneOf(['verify_peer', 'verify_none'] as const), (c, v) => { of(c).verify = v; });
+  rule(`${prefix}.fail_if_no_peer_cert`, bool, (c, v) => { of(c).failIfNoPeerCert = v; });
+  rule(`${prefix}.versions.*`, oneOf(['tlsv1.3', 'tlsv1.2', 'tlsv1.1', 'tlsv1'] as const), (c, v) => { (of(c).versions ??= []).push(v); });
+}
+sslRules('ssl_options', (c) => c.ssl);
+sslRules('management.ssl', (c) => (c.management.ssl ??= {}));
+rule('management.ssl.port', port, (c, v) => { (c.management.ssl ??= {}).port = v; });
+rule('management.ssl.ip', ip, (c, v) => { (c.management.ssl ??= {}).ip = v; });
+rule('auth_mechanisms.*', oneOf(['PLAIN', 'AMQPLAIN', 'EXTERNAL'] as const), (c, v, s) => {
+  if (!/^[0-9]+$/.test(s[1]!)) throw new ValueError('auth_mechanisms.N takes a number N (auth_mechanisms.1 = PLAIN)');
+  (c.authMechanisms ??= []).push({ n: Number(s[1]), name: v });
+});
+rule('ssl_cert_login_from', oneOf(['distinguished_name', 'common_name'] as const), (c, v) => { c.sslCertLoginFrom = v; });
+rule('auth_failure_delay', integer(0, 60_000, 'a number of milliseconds'), (c, v) => { c.authFailureDelay = v; });
 rule('heartbeat', integer(0, 65535), (c, v) => { c.heartbeat = v; });
 rule('frame_max', bytesize(4096, 0xffffffff), (c, v) => { c.frameMax = v; });
 rule('channel_max', integer(0, 65535), (c, v) => { c.channelMax = v; });
@@ -226,7 +264,7 @@ function unknownKey(key: string, segs: string[]): string {
 export function emptyConf(file: string): WarrenConf {
   return {
     file, defaultPermissions: {}, vmMemoryHighWatermark: {}, diskFreeLimit: {}, log: {},
-    management: {}, prometheus: {}, serverProperties: {}, settings: new Map(),
+    management: {}, ssl: {}, prometheus: {}, serverProperties: {}, settings: new Map(),
   };
 }
 

@@ -2,7 +2,7 @@
 // variables, each layer overriding the one before. File locations and keys: see warren.conf.example.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, emptyConf, inertSettings, LOG_LEVELS, readConf, type LogFormat, type LogLevel } from './conf.js';
+import { ConfigError, emptyConf, inertSettings, LOG_LEVELS, readConf, type LogFormat, type LogLevel, type SslConf } from './conf.js';
 import { defaultDataDir, defaultNodeName, parsePort, type Settings } from './env.js';
 import type { ListenerAddress } from './values.js';
 
@@ -18,6 +18,15 @@ export interface WarrenSettings extends Settings {
   /** AMQP listeners; host undefined means every interface ("::", falling back to "0.0.0.0"). May be empty. */
   listeners: ListenerAddress[];
   managementHost: string | undefined;
+  /** management.ssl.*: an HTTPS listener for the management API when management.ssl.port is set. */
+  managementSsl: SslConf & { port?: number; ip?: string };
+  /** listeners.ssl.<name>: AMQPS listeners (none by default), with ssl_options. */
+  sslListeners: ListenerAddress[];
+  sslOptions: SslConf;
+  /** auth_mechanisms.N in order of N (default PLAIN, AMQPLAIN); ssl_cert_login_from; auth_failure_delay (ms). */
+  authMechanisms: string[];
+  certLoginFrom: 'distinguished_name' | 'common_name';
+  authFailureDelayMs: number;
   /** The control port warrenctl talks to, on loopback (RabbitMQ's distribution port: AMQP port + 20000; 0 = any). */
   distPort: number;
   /** Management statistics sampling interval in ms (collect_statistics_interval, WARREN_STATS_INTERVAL_MS); 0 = off. */
@@ -143,6 +152,12 @@ export interface LoadOptions {
   systemEnvFile?: string;
 }
 
+/** Certificate and key paths relative to the config file's directory, as load_definitions. */
+function sslPaths<T extends SslConf>(o: T, file: string): T {
+  for (const k of ['cacertfile', 'certfile', 'keyfile'] as const) if (o[k] !== undefined) o[k] = resolve(dirname(file), o[k]!);
+  return o;
+}
+
 /** Every layer merged. Throws ConfigError (file:line: message) for anything invalid. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): WarrenSettings {
   // warren-env.conf first: it may say where warren.conf is. Environment variables (non-empty) override it.
@@ -192,6 +207,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, opts: LoadOpt
     amqpHost: listeners[0]?.host,
     managementPort: portVar('WARREN_MANAGEMENT_PORT') ?? conf.management.port ?? 15672,
     managementHost: conf.management.ip,
+    managementSsl: sslPaths({ ...conf.management.ssl }, conf.file),
+    sslListeners: conf.sslListeners?.map(({ host, port }) => ({ host, port })) ?? [],
+    sslOptions: sslPaths({ ...conf.ssl }, conf.file),
+    authMechanisms: conf.authMechanisms ? conf.authMechanisms.sort((a, b) => a.n - b.n).map((m) => m.name) : ['PLAIN', 'AMQPLAIN'],
+    certLoginFrom: conf.sslCertLoginFrom ?? 'distinguished_name',
+    authFailureDelayMs: conf.authFailureDelay ?? 1000,
     distPort: portVar('WARREN_DIST_PORT') ?? distPortFor(listeners[0]?.port ?? 5672),
     statsIntervalMs: conf.disableMetricsCollector ? 0 : statsInterval(vars.get('WARREN_STATS_INTERVAL_MS')) ?? conf.statsInterval ?? 5000,
     prometheusPort: portVar('WARREN_PROMETHEUS_PORT') ?? conf.prometheus.port ?? 15692,

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { amqpError, errorResponse, HttpError, jsonResponse } from './http.js';
 import { Router, type Mgmt } from './router.js';
+import { csrfGuard } from './csrf.js';
 import * as bindings from './routes/bindings.js';
 import * as connections from './routes/connections.js';
 import * as definitions from './routes/definitions.js';
@@ -21,6 +22,7 @@ export function createApp(mgmt: Mgmt): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
   // Read by the web UI before anyone logs in, so no credentials (as RabbitMQ's /api/auth).
   app.get('/api/auth', () => jsonResponse(overview.AUTH_INFO));
+  app.use('/api/*', csrfGuard);
   // A change answered as done is on disk: wait for the store's fsync after every request that may change
   // metadata (one fsync serves all requests and publishes meanwhile).
   app.use('/api/*', async (c, next) => {

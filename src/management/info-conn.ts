@@ -4,6 +4,7 @@
 import type { Channel } from '../server/channel.js';
 import type { Connection } from '../server/connection.js';
 import type { Consumer } from '../server/consumer.js';
+import { tlsConnectionInfo } from '../server/tls.js';
 import { tableToJson } from './http.js';
 import { ntoa, ntoab, rfc3339, withDetails, type InfoSource, type Json } from './info-common.js';
 import { CHANNEL_STATS, statsOf } from './sampler.js';
@@ -49,6 +50,7 @@ export function connectionInfo(src: InfoSource, c: Connection): Json {
     channel_max: c.channelMax, frame_max: c.frameMax, timeout: c.heartbeat, channels: c.channels.size,
     connected_at: c.connectedAt, client_properties: props,
     recv_cnt: c.recvCount, send_cnt: c.sendCount, send_pend: s.writableLength,
+    ...tlsConnectionInfo(s),
   };
   if (typeof props.connection_name === 'string') out.user_provided_name = props.connection_name;
   withDetails({ recv_oct: s.bytesRead, send_oct: s.bytesWritten }, src.sampler?.rates(c), ['recv_oct', 'send_oct'], out);

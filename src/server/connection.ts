@@ -1,4 +1,4 @@
-// One client connection: protocol header, start/tune/open handshake with PLAIN and AMQPLAIN, heartbeats both
+// One client connection: protocol header, start/tune/open handshake (SASL in sasl.ts), heartbeats both
 // ways, channel table, frame dispatch, and error handling: ChannelError closes the channel, ConnectionError
 // the connection, each with the class and method id of the method being handled. Writes are gathered and
 // flushed once per event-loop turn. Backpressure (docs/flow-control.md): past WRITE_HIGH_WATER unsent bytes
@@ -9,7 +9,7 @@ import { ChannelError, ConnectionError, DecodeError, ReplyCode, replyText } from
 import { FrameReader, type FrameSink } from '../amqp/frame-reader.js';
 import { Reader } from '../amqp/reader.js';
 import { decodeMethod, encodeMethod, M, methodNames, type Method } from '../amqp/spec.generated.js';
-import { readTable, TableError, type FieldTable } from '../amqp/table.js';
+import { TableError, type FieldTable } from '../amqp/table.js';
 import { erlW, frameText } from '../amqp/erl-format.js';
 import { FrameType, Writer } from '../amqp/writer.js';
 import type { Message } from '../broker/message.js';
@@ -50,6 +50,8 @@ export class Connection implements FrameSink {
   capabilities = { consumerCancelNotify: false, authFailureClose: false, connectionBlocked: false };
   readonly connectedAt = Date.now();
   private headerBuf: Buffer | null = null;
+  /** A login was refused: input is dropped until the delayed close. */
+  private refused = false;
   private flushQueued = false;
   private dirty = new Set<Channel>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -98,7 +100,7 @@ export class Connection implements FrameSink {
   private onData(d: Buffer): void {
     this.recvCount++;
     this.receivedSinceTick = true;
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.refused) return;
     try {
       if (this.state === 'header') {
         d = this.headerBuf ? Buffer.concat([this.headerBuf, d]) : d;
@@ -305,20 +307,15 @@ export class Connection implements FrameSink {
             connectionBlocked: c['connection.blocked'] === true,
           };
         }
-        const creds = this.credentials(m.mechanism, m.response);
-        const user = creds && this.server.broker.authenticate(creds.user, creds.pass);
-        const loopbackOnly = user && this.server.broker.loopbackUsers.has(user.name) && !isLoopback(this.socket.remoteAddress);
-        this.server.authAttempts.record('amqp091', !!user && !loopbackOnly);
-        if (!user || loopbackOnly) {
-          // RabbitMQ's wording in its log ("For details see the broker logfile" points here).
-          this.server.log('error', `Error on AMQP connection ${this.name}: ${m.mechanism} login refused: user '${creds?.user ?? ''}' - ` +
-            (loopbackOnly ? 'user can only log in via localhost' : 'invalid credentials'), { ...this.logFields(), user: creds?.user, event: 'auth_failure' });
-          const text = `Login was refused using authentication mechanism ${m.mechanism}. For details see the broker logfile.`;
-          if (this.capabilities.authFailureClose) this.close(ReplyCode.AccessRefused, text);
-          else { this.state = 'closed'; this.socket.destroy(); }
+        const outcome = this.server.sasl.login(m.mechanism, m.response, this.socket);
+        const loopbackOnly = 'user' in outcome && this.server.broker.loopbackUsers.has(outcome.user) && !isLoopback(this.socket.remoteAddress);
+        this.server.authAttempts.record('amqp091', 'user' in outcome && !loopbackOnly);
+        if (!('user' in outcome) || loopbackOnly) {
+          const why = 'user' in outcome ? `user '${outcome.user}' can only connect via localhost` : outcome.refused;
+          this.refuseLogin(m.mechanism, why, 'user' in outcome ? outcome.user : outcome.tried);
           return;
         }
-        this.user = user.name;
+        this.user = outcome.user;
         this.state = 'tune';
         this.send(0, { id: M.ConnectionTune, channelMax: this.server.channelMax, frameMax: this.server.frameMax, heartbeat: this.server.heartbeat });
         return;
@@ -384,25 +381,28 @@ export class Connection implements FrameSink {
     throw new ConnectionError(ReplyCode.NotAllowed, `negotiated ${field} = ${client} is ${hl} than the ${mm} allowed value (${server})`);
   }
 
-  private credentials(mechanism: string, response: string): { user: string; pass: string } | undefined {
-    if (mechanism === 'PLAIN') {
-      const parts = response.split('\0');
-      if (parts.length !== 3) return undefined;
-      return { user: parts[1]!, pass: parts[2]! };
-    }
-    if (mechanism === 'AMQPLAIN') {
-      const raw = Buffer.from(response, 'latin1');
-      try {
-        const t = readTable(raw, 0, raw.length);
-        return typeof t.LOGIN === 'string' && typeof t.PASSWORD === 'string' ? { user: t.LOGIN, pass: t.PASSWORD } : undefined;
-      } catch { return undefined; }
-    }
-    throw new ConnectionError(ReplyCode.CommandInvalid, `unknown authentication mechanism '${mechanism}'`);
+  /**
+   * A refused login: logged with the user and peer as RabbitMQ logs it, answered after authFailureDelayMs
+   * with the same 403 whatever was wrong (or a bare close for clients without authentication_failure_close).
+   * The delay is a timer, so other connections do not wait.
+   */
+  private refuseLogin(mechanism: string, why: string, user: string | undefined): void {
+    this.server.log('error', `Error on AMQP connection ${this.name} (state: starting): ${mechanism} login refused: ${why}`,
+      { ...this.logFields(), user, event: 'auth_failure' });
+    // Nothing more is read from a refused client; its socket still is, so that its leaving is noticed.
+    this.refused = true;
+    this.reader.paused = true;
+    const text = `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`;
+    setTimeout(() => {
+      if (this.state !== 'start') return; // the client left, or the broker is shutting down
+      if (this.capabilities.authFailureClose) this.close(ReplyCode.AccessRefused, text);
+      else { this.state = 'closed'; this.socket.destroy(); }
+    }, this.server.authFailureDelayMs).unref();
   }
 
   private sendStart(): void {
     this.send(0, { id: M.ConnectionStart, versionMajor: 0, versionMinor: 9, serverProperties: this.server.serverProperties(),
-      mechanisms: 'PLAIN AMQPLAIN', locales: 'en_US' });
+      mechanisms: this.server.sasl.offered(this.socket), locales: 'en_US' });
   }
 
   // ---- heartbeats ----

@@ -1,5 +1,6 @@
-// The AMQP listener: accepts sockets, owns the connection table, negotiation limits and server properties,
-// direct reply-to routing, and the clean shutdown that closes every connection with 320 CONNECTION_FORCED.
+// The AMQP listeners (TCP and TLS): accepts sockets, owns the connection table, negotiation limits, server
+// properties and SASL mechanisms, direct reply-to routing, and the clean shutdown that closes every connection
+// with 320 CONNECTION_FORCED.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { ReplyCode } from '../amqp/errors.js';
 import type { FieldTable } from '../amqp/table.js';
@@ -13,6 +14,9 @@ import { listenOn } from './listen.js';
 import { WaitingSockets } from './waiting-sockets.js';
 import type { LogFields } from '../log.js';
 import { AuthAttempts } from './auth-attempts.js';
+import { Sasl, type CertLoginFrom } from './sasl.js';
+import { createTlsServer } from './tls.js';
+import type { TlsOptions } from 'node:tls';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -34,6 +38,11 @@ export interface ServerOptions {
   /** warren.conf's cluster_name: the cluster_name property until set_cluster_name sets another (node name if unset). */
   clusterName?: string;
   log?: (level: LogLevel, msg: string, fields?: LogFields) => void;
+  /** auth_mechanisms.N, in order (default PLAIN, AMQPLAIN) and ssl_cert_login_from for EXTERNAL. */
+  authMechanisms?: readonly string[];
+  certLoginFrom?: CertLoginFrom;
+  /** How long a refused login waits before its close (auth_failure_delay, ms; default 1000). */
+  authFailureDelayMs?: number;
 }
 
 export class Server {
@@ -55,6 +64,8 @@ export class Server {
   readonly closedChannelStats = new MessageStats();
   /** Logins per protocol (/api/auth/attempts/{node}). */
   readonly authAttempts = new AuthAttempts();
+  readonly sasl: Sasl;
+  readonly authFailureDelayMs: number;
   private readonly listeners: NetServer[] = [];
   /** Sockets accepted past connection_max, not read until a connection closes. */
   private readonly waiting = new WaitingSockets();
@@ -70,6 +81,8 @@ export class Server {
     this.connectionMax = opts.connectionMax ?? Infinity;
     this.consumerTimeout = 'consumerTimeout' in opts ? opts.consumerTimeout : 1_800_000;
     this.broker.onQueueRemoved = (q) => this.queueRemoved(q);
+    this.sasl = new Sasl(opts.broker, opts.authMechanisms, opts.certLoginFrom);
+    this.authFailureDelayMs = opts.authFailureDelayMs ?? 1000;
   }
 
   get nodeName(): string { return this.broker.nodeName; }
@@ -94,9 +107,10 @@ export class Server {
     };
   }
 
-  /** Listens on host:port; resolves with the bound port. host '::' also accepts IPv4 where the OS allows. */
-  listen(port: number, host?: string): Promise<number> {
-    const srv = createServer({ noDelay: true }, (s) => this.accept(s));
+  /** Listens on host:port (AMQPS with tls options); resolves with the bound port. host '::' also takes IPv4 where the OS allows. */
+  listen(port: number, host?: string, tls?: TlsOptions): Promise<number> {
+    const srv = tls ? createTlsServer(tls, (s) => this.accept(s), (msg) => this.log('warning', msg))
+      : createServer({ noDelay: true }, (s) => this.accept(s));
     this.listeners.push(srv);
     return listenOn(srv, port, host, 1024);
   }

@@ -244,6 +244,12 @@ export class WireSocket {
     if (header) sock.write(header);
     return w;
   }
+  /** Wraps a socket already connected (a TLS one, say) and sends the protocol header unless it is null. */
+  static wrap(sock: import('node:net').Socket, header: Buffer | null = AMQP_HEADER): WireSocket {
+    const w = new WireSocket(sock);
+    if (header) sock.write(header);
+    return w;
+  }
   write(b: Buffer): void { this.sock.write(b); }
   destroy(): void { this.sock.destroy(); }
   /** Bytes received and not yet consumed. */

@@ -23,6 +23,9 @@ export interface TestBroker {
   /** The management API: its port and base URL (http://host:port, without /api). */
   mgmtPort: number;
   mgmtUrl: string;
+  /** The AMQPS port when the config opens a TLS listener (listeners.ssl.*), and the HTTPS management base URL. */
+  tlsPort?: number;
+  mgmtHttpsUrl?: string;
   /** The Prometheus endpoint's base URL (http://host:port, without /metrics); undefined for an external broker. */
   promUrl?: string;
   /** The Warren process, or undefined for an external broker. */
@@ -65,7 +68,7 @@ export async function startWarren(opts: StartOptions = {}): Promise<TestBroker> 
     const onData = (d: string) => {
       out += d;
       const m = /accepting AMQP connections on [^\s]*?:(\d+)/.exec(out);
-      const mg = /management API listening on [^\s]*?:(\d+)/.exec(out);
+      const mg = /management API listening on (?!https)[^\s]*?:(\d+)/.exec(out);
       const pr = /prometheus listening on [^\s]*?:(\d+)/.exec(out);
       if (m && mg && pr) {
         proc.stdout!.off('data', onData); proc.stdout!.on('data', (x: string) => { out += x; });
@@ -87,8 +90,12 @@ export async function startWarren(opts: StartOptions = {}): Promise<TestBroker> 
     return code;
   };
   const cleanup = () => { if (!opts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true }); };
+  // Printed before the prometheus line, so present by now when configured.
+  const tls = /accepting AMQP TLS connections on [^\s]*?:(\d+)/.exec(out);
+  const https = /management API listening on https:\/\/[^\s]*?:(\d+)/.exec(out);
   return { url: `amqp://guest:guest@127.0.0.1:${port}/`, host: '127.0.0.1', port, mgmtPort, mgmtUrl: `http://127.0.0.1:${mgmtPort}`,
-    promUrl: `http://127.0.0.1:${promPort}`, proc, dataDir, output: () => out, stop };
+    promUrl: `http://127.0.0.1:${promPort}`, proc, dataDir, output: () => out, stop,
+    tlsPort: tls ? Number(tls[1]) : undefined, mgmtHttpsUrl: https ? `https://localhost:${https[1]}` : undefined };
 }
 
 /** The broker a test file should use: the external one if WARREN_TEST_URL is set, else a fresh Warren. */

@@ -61,7 +61,7 @@ describe('warren.conf keys', () => {
     rejects('heartbeat = 10\n\n# x\n\n\n\nfoo.bar = 1\n', "warren.conf:7: unknown key 'foo.bar'");
     rejects('frame_mx = 8192\n', "warren.conf:1: unknown key 'frame_mx' (did you mean 'frame_max'?)");
     rejects('management.tcp.prot = 1\n', "warren.conf:1: unknown key 'management.tcp.prot' (did you mean 'management.tcp.port'?)");
-    rejects('listeners.ssl.default = 5671\n', "warren.conf:1: unknown key 'listeners.ssl.default': a RabbitMQ setting Warren does not support");
+    rejects('ssl_options.depth = 2\n', "warren.conf:1: unknown key 'ssl_options.depth': a RabbitMQ setting Warren does not support");
     rejects('listeners.tcp.a.b = 5672\n', "warren.conf:1: unknown key 'listeners.tcp.a.b' (did you mean 'listeners.tcp.a'?)");
     rejects('Heartbeat = 5\n', "warren.conf:1: unknown key 'Heartbeat' (did you mean 'heartbeat'?)");
   });
@@ -166,6 +166,24 @@ describe('warren.conf keys', () => {
     rejects('log.file.formatter = xml\n', "warren.conf:1: invalid value 'xml' for 'log.file.formatter': expected one of: plaintext, json");
     rejects('management.tcp.ip = localhost\n', "warren.conf:1: invalid value 'localhost' for 'management.tcp.ip': expected an IPv4 or IPv6 address");
     rejects('server_properties.capabilities = x\n', "warren.conf:1: invalid value for 'server_properties.capabilities': capabilities is a table Warren fills in itself and cannot be set here");
+  });
+
+  it('TLS: listeners.ssl.*, ssl_options.*, management.ssl.*, auth_mechanisms.N, ssl_cert_login_from, auth_failure_delay', () => {
+    const c = parseConf('listeners.ssl.default = 5671\nlisteners.ssl.local = 127.0.0.1:5681\nssl_options.cacertfile = /c/ca.pem\n' +
+      'ssl_options.certfile = s.pem\nssl_options.keyfile = s.key\nssl_options.password = pw\nssl_options.verify = verify_peer\n' +
+      'ssl_options.fail_if_no_peer_cert = true\nssl_options.versions.1 = tlsv1.3\nssl_options.versions.2 = tlsv1.2\n' +
+      'management.ssl.port = 15671\nmanagement.ssl.certfile = m.pem\nmanagement.ssl.keyfile = m.key\n' +
+      'auth_mechanisms.2 = EXTERNAL\nauth_mechanisms.1 = PLAIN\nssl_cert_login_from = common_name\nauth_failure_delay = 250\n');
+    assert.deepEqual(c.sslListeners, [{ name: 'default', host: undefined, port: 5671 }, { name: 'local', host: '127.0.0.1', port: 5681 }]);
+    assert.deepEqual(c.ssl, { cacertfile: '/c/ca.pem', certfile: 's.pem', keyfile: 's.key', password: 'pw', verify: 'verify_peer', failIfNoPeerCert: true, versions: ['tlsv1.3', 'tlsv1.2'] });
+    assert.deepEqual(c.management.ssl, { port: 15671, certfile: 'm.pem', keyfile: 'm.key' });
+    assert.deepEqual(c.authMechanisms, [{ n: 2, name: 'EXTERNAL' }, { n: 1, name: 'PLAIN' }]);
+    assert.equal(c.sslCertLoginFrom, 'common_name');
+    assert.equal(c.authFailureDelay, 250);
+    assert.deepEqual(parseConf('listeners.ssl.default = 5671\nlisteners.ssl = none\n').sslListeners, []);
+    rejects('ssl_options.verify = yes\n', "warren.conf:1: invalid value 'yes' for 'ssl_options.verify': expected one of: verify_peer, verify_none");
+    rejects('auth_mechanisms.1 = CRAM-MD5\n', "warren.conf:1: invalid value 'CRAM-MD5' for 'auth_mechanisms.1': expected one of: PLAIN, AMQPLAIN, EXTERNAL");
+    rejects('ssl_cert_login_from = subject_alternative_name\n', "warren.conf:1: invalid value 'subject_alternative_name' for 'ssl_cert_login_from': expected one of: distinguished_name, common_name");
   });
 
   it('a repeated key: the last value wins', () => {
