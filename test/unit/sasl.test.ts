@@ -30,10 +30,16 @@ describe('management cross-site guard', () => {
     assert.equal(check('POST', { origin: 'http://localhost:15672', host: 'localhost:15672' }), undefined);
     assert.equal(check('DELETE', {}), undefined);
   });
-  it('bodies must be JSON, except a multipart upload shown to be same-origin', () => {
-    assert.equal(check('PUT', { 'content-length': '2', 'content-type': 'text/plain' })?.status, 415);
-    assert.equal(check('PUT', { 'content-length': '2', 'content-type': 'application/json; charset=utf-8' }), undefined);
-    assert.equal(check('POST', { 'content-length': '9', 'content-type': 'multipart/form-data; boundary=x' })?.status, 415);
+  it('a browser\'s bodies must be JSON, except a multipart upload shown to be same-origin', () => {
+    const browser = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' };
+    assert.equal(check('PUT', { ...browser, 'content-length': '2', 'content-type': 'text/plain' })?.status, 415);
+    assert.equal(check('PUT', { 'content-length': '2', referer: 'http://x/', 'content-type': 'text/plain' })?.status, 415);
+    assert.equal(check('PUT', { ...browser, 'content-length': '2', 'content-type': 'application/json; charset=utf-8' }), undefined);
+    assert.equal(check('POST', { ...browser, 'content-length': '9', 'content-type': 'multipart/form-data; boundary=x' })?.status, 415);
     assert.equal(check('POST', { 'content-length': '9', 'content-type': 'multipart/form-data; boundary=x', 'sec-fetch-site': 'same-origin' }), undefined);
+  });
+  it('tools (no browser headers) send bodies of any type, as to RabbitMQ', () => {
+    assert.equal(check('PUT', { 'user-agent': 'curl/7.88.1', 'content-length': '2', 'content-type': 'application/x-www-form-urlencoded' }), undefined);
+    assert.equal(check('PUT', { 'content-length': '2', 'content-type': 'text/plain' }), undefined);
   });
 });
