@@ -8,6 +8,7 @@ import { decodePropsRaw, makeMessage, type Message } from './message.js';
 import { PAGE_FILE, type PagedEntry, type PagedList } from './paged-list.js';
 import { ReadyList, type PageIO } from './ready-list.js';
 import { MessageStats } from './stats.js';
+import type { StoredRef } from '../store/store.js';
 import type { Entry, PublishResult, Queue, QueueConsumer, QueueDecl, QueueHost } from './queue.js';
 
 type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
@@ -99,7 +100,7 @@ export class ClassicQueue implements Queue {
       out: (e: Entry, p: PagedEntry) => {
         const m = e.msg;
         p.seq = e.seq; p.size = m.body.length; p.exp = e.expiresAt; p.prio = 0;
-        if (m.stored && this.durable && this.owner === undefined) {
+        if (this.holdsStored(m)) {
           p.id = m.stored.id; p.seg = m.stored.segment; p.off = m.stored.offset; p.len = m.stored.length;
           return true;
         }
@@ -245,9 +246,12 @@ export class ClassicQueue implements Queue {
     for (const e of entries) this.gone(e);
   }
 
+  /** Whether the store's record of this message counts this queue (persistent, in a durable queue). */
+  private holdsStored(m: Message): m is Message & { stored: StoredRef } { return m.stored !== undefined && this.durable && this.owner === undefined; }
+
   /** A message left this queue for good: a stored one is released from the store. */
   private gone(e: Entry): void {
-    if (e.msg.stored && this.durable && this.owner === undefined) this.host.release(this, e.msg.stored);
+    if (this.holdsStored(e.msg)) this.host.release(this, e.msg.stored);
   }
 
   /**

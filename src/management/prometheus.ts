@@ -164,7 +164,7 @@ export class PrometheusCollector {
     };
     out.push(
       fam('channel_consumers', 'gauge', 'Consumers on a channel', perChannel((ch) => ch.consumers.size)),
-      fam('channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', perChannel((ch) => ch.unconfirmed)),
+      fam('channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', perChannel((ch) => ch.unconfirmedCount)),
     );
 
     // channel_exchange_metrics and channel_queue_metrics: aggregated over live and closed channels, or per channel.

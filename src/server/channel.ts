@@ -49,8 +49,6 @@ export class Channel implements AckHost {
   /** Outcome of each publish not yet confirmed, from seq confirmBase on (array from confirmHead). */
   private confirmStates: number[] = [];
   private confirmHead = 0;
-  /** Publishes not confirmed yet (rabbitmq_channel_messages_unconfirmed). */
-  get unconfirmed(): number { return this.confirmStates.length - this.confirmHead; }
   private confirmBase = 1;
   private storedUpTo = 0;
   private syncRequested = false;
