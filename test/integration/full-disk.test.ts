@@ -150,11 +150,10 @@ describe('full disk', { skip: skipWhy }, () => {
       const ch = await c.createConfirmChannel();
       ch.on('error', () => { /* the connection's error is the one asserted */ });
       await ch.assertQueue(queue, { durable: true });
-      let nacked = 0;
       const publish = (id: number) => new Promise<boolean>((resolve) => {
         try {
           ch.publish('', queue, body(id), { persistent: true }, (err: Error | null) => {
-            if (!err) confirmed.add(id); else if (/nack/i.test(err.message)) nacked++;
+            if (!err) confirmed.add(id);
             resolve(!err);
           });
         } catch { resolve(false); } // the channel is already closed
@@ -166,7 +165,9 @@ describe('full disk', { skip: skipWhy }, () => {
       // refused (the connection is closed with 541, which fails their callbacks too).
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => publish(1000 + i)));
       assert.ok(results.some((ok) => !ok), 'not every publish after the disk filled was confirmed');
-      assert.ok(nacked > 0, 'what the failed write held is nacked, not left hanging');
+      // Every publish got an outcome (a hang would stop Promise.all above). Whether any was in the failed
+      // batch (nacked) or all came after it (refused with 541) depends on timing, so either is accepted;
+      // that none was confirmed falsely is checked after the restart below.
       void closed.then((e) => assert.equal(e.code, 541));
       assert.equal(b.proc!.exitCode, null, 'the broker keeps running');
       await eventually(() => /write-ahead log failed.*ENOSPC/.test(b.output()), 5000, 50);
