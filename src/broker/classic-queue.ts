@@ -34,6 +34,8 @@ export class ClassicQueue implements Queue {
   private deleted = false;
   /** Messages delivered and not yet settled. */
   unackedCount = 0;
+  /** Body bytes of the delivered, unacknowledged messages. */
+  unackedBytes = 0;
   readonly stats = new MessageStats();
 
   // effective settings (arguments now; policies merge in with issue 3)
@@ -185,7 +187,7 @@ export class ClassicQueue implements Queue {
   private deliverNow(entry: Entry): boolean {
     const c = this.pickConsumer();
     if (!c) return false;
-    if (!c.noAck) this.unackedCount++;
+    if (!c.noAck) { this.unackedCount++; this.unackedBytes += entry.msg.body.length; }
     c.deliver(this, entry);
     if (c.noAck) this.gone(entry);
     return true;
@@ -224,7 +226,7 @@ export class ClassicQueue implements Queue {
           const c = this.pickConsumer();
           if (!c) break;
           const e = this.ready.shift()!;
-          if (!c.noAck) this.unackedCount++;
+          if (!c.noAck) { this.unackedCount++; this.unackedBytes += e.msg.body.length; }
           c.deliver(this, e);
           if (c.noAck) this.gone(e);
         }
@@ -236,12 +238,18 @@ export class ClassicQueue implements Queue {
     this.touch();
     this.expireNow();
     const e = this.ready.shift();
-    if (e) { if (noAck) this.gone(e); else this.unackedCount++; }
+    if (e) { if (noAck) this.gone(e); else { this.unackedCount++; this.unackedBytes += e.msg.body.length; } }
     return e;
   }
 
-  settle(entries: Entry[]): void {
+  /** Entries leave the unacknowledged set (acked, requeued or rejected). */
+  private unacked(entries: Entry[]): void {
     this.unackedCount -= entries.length;
+    for (const e of entries) this.unackedBytes -= e.msg.body.length;
+  }
+
+  settle(entries: Entry[]): void {
+    this.unacked(entries);
     this.stats.ack += entries.length;
     for (const e of entries) this.gone(e);
   }
@@ -273,7 +281,7 @@ export class ClassicQueue implements Queue {
   }
 
   requeue(entries: Entry[]): void {
-    this.unackedCount -= entries.length;
+    this.unacked(entries);
     if (this.deleted) { for (const e of entries) this.gone(e); return; }
     for (const e of entries) { e.redelivered = true; this.ready.requeue(e); }
     this.drain();
@@ -281,7 +289,7 @@ export class ClassicQueue implements Queue {
   }
 
   discard(entries: Entry[]): void {
-    this.unackedCount -= entries.length;
+    this.unacked(entries);
     if (!this.deleted) this.host.deadLetter(this, entries, 'rejected');
     for (const e of entries) this.gone(e);
   }

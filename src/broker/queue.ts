@@ -50,6 +50,8 @@ export interface Queue extends QueueDecl {
   readonly consumerCount: number;
   /** Body bytes of the ready messages, and the single active consumer's tag (management API), if known. */
   readonly messageBytes?: number;
+  /** Body bytes of the delivered, unacknowledged messages. */
+  readonly unackedBytes?: number;
   /** Ready messages, and their body bytes, held in memory (the rest are paged out to disk). */
   readonly messagesRam?: number;
   readonly messageBytesRam?: number;

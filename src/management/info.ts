@@ -47,7 +47,7 @@ export function queueInfo(src: InfoSource, q: Queue, opts: QueueInfoOptions = {}
   const opPolicy = meta ? matchPolicy(meta.operatorPolicies.values(), q.name, 'queue', q.type) : undefined;
   const effective = effectiveDefinition(policy, opPolicy);
   const consumers = opts.consumers?.get(q) ?? [];
-  const ready = q.messageCount, unacked = q.unackedCount, bytes = q.messageBytes ?? 0;
+  const ready = q.messageCount, unacked = q.unackedCount, bytes = q.messageBytes ?? 0, unackedBytes = q.unackedBytes ?? 0;
   const readyRam = q.messagesRam ?? ready, bytesRam = q.messageBytesRam ?? bytes;
   const rates = sampler?.rates(q);
   const mode = effective['queue-mode'] === 'lazy' || q.args['x-queue-mode'] === 'lazy' ? 'lazy' : 'default';
@@ -61,9 +61,10 @@ export function queueInfo(src: InfoSource, q: Queue, opts: QueueInfoOptions = {}
     single_active_consumer_tag: q.activeConsumerTag ?? null,
     head_message_timestamp: null, recoverable_slaves: null,
     // An estimate: bodies in memory plus a record per message (the heap is not attributed per queue).
-    memory: bytesRam + 64 * (readyRam + unacked) + 33 * (ready - readyRam) + 1024,
-    // Not tracked by the queue (yet): bytes of unacknowledged messages, persistent message counts.
-    message_bytes: bytes, message_bytes_ready: bytes, message_bytes_unacknowledged: 0, message_bytes_ram: bytesRam,
+    memory: bytesRam + unackedBytes + 64 * (readyRam + unacked) + 33 * (ready - readyRam) + 1024,
+    // Not tracked by the queue (yet): persistent message counts and bytes.
+    message_bytes: bytes + unackedBytes, message_bytes_ready: bytes, message_bytes_unacknowledged: unackedBytes,
+    message_bytes_ram: bytesRam + unackedBytes,
     message_bytes_persistent: 0, message_bytes_paged_out: bytes - bytesRam,
     messages_ram: readyRam + unacked, messages_ready_ram: readyRam, messages_unacknowledged_ram: unacked,
     messages_persistent: 0, messages_paged_out: ready - readyRam,

@@ -130,27 +130,33 @@ export class PrometheusCollector {
 
     // queue_coarse_metrics and queue_metrics (consumers)
     const ready: Sample[] = [], unacked: Sample[] = [], depth: Sample[] = [], qConsumers: Sample[] = [], qPublished: Sample[] = [];
-    let sReady = 0, sUnacked = 0, sConsumers = 0, sPublished = 0, queueCount = 0;
+    const readyBytes: Sample[] = [], unackedBytes: Sample[] = [], bytes: Sample[] = [];
+    let sReady = 0, sUnacked = 0, sConsumers = 0, sPublished = 0, queueCount = 0, sReadyBytes = 0, sUnackedBytes = 0;
     for (const [vhost, vh] of broker.vhosts) {
       for (const q of vh.queues.values()) {
         queueCount++;
-        const r = q.messageCount, u = q.unackedCount, n = q.consumerCount;
-        sReady += r; sUnacked += u; sConsumers += n; sPublished += q.stats.publish;
+        const r = q.messageCount, u = q.unackedCount, n = q.consumerCount, rb = q.messageBytes ?? 0, ub = q.unackedBytes ?? 0;
+        sReady += r; sUnacked += u; sConsumers += n; sPublished += q.stats.publish; sReadyBytes += rb; sUnackedBytes += ub;
         if (perObject) {
           const l = { vhost, queue: q.name };
           ready.push([l, r]); unacked.push([l, u]); depth.push([l, r + u]); qConsumers.push([l, n]); qPublished.push([l, q.stats.publish]);
+          readyBytes.push([l, rb]); unackedBytes.push([l, ub]); bytes.push([l, rb + ub]);
         }
       }
     }
     if (!perObject) {
       ready.push([{}, sReady]); unacked.push([{}, sUnacked]); depth.push([{}, sReady + sUnacked]); qConsumers.push([{}, sConsumers]);
       qPublished.push([{}, sPublished]);
+      readyBytes.push([{}, sReadyBytes]); unackedBytes.push([{}, sUnackedBytes]); bytes.push([{}, sReadyBytes + sUnackedBytes]);
     }
     out.push(
       fam('queue_messages_ready', 'gauge', 'Messages ready to be delivered to consumers', ready),
       fam('queue_messages_unacked', 'gauge', 'Messages delivered to consumers but not yet acknowledged', unacked),
       fam('queue_messages', 'gauge', 'Sum of ready and unacknowledged messages - total queue depth', depth),
       fam('queue_consumers', 'gauge', 'Consumers on a queue', qConsumers),
+      fam('queue_messages_ready_bytes', 'gauge', 'Size in bytes of ready messages', readyBytes),
+      fam('queue_messages_unacked_bytes', 'gauge', 'Size in bytes of all unacknowledged messages', unackedBytes),
+      fam('queue_messages_bytes', 'gauge', 'Size in bytes of ready and unacknowledged messages', bytes),
       // Of queues that exist now (a deleted queue's count goes with it).
       fam('queue_messages_published_total', 'counter', 'Total number of messages published to queues', qPublished),
     );

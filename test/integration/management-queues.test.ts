@@ -69,6 +69,25 @@ describe('management API: queues', () => {
     assertRates(s, ['messages', 'messages_ready', 'messages_unacknowledged'], 'queue');
   });
 
+  it('message_bytes counts ready and unacknowledged bodies; an ack takes them out', async () => {
+    const q = `${p}.bytes`;
+    await declare(q);
+    const ch = await conn.createChannel();
+    for (const n of [100, 100, 50]) ch.sendToQueue(q, Buffer.alloc(n, 1));
+    await ch.prefetch(2);
+    const got: amqp.ConsumeMessage[] = [];
+    await ch.consume(q, (m) => { if (m) got.push(m); });
+    const bytesOf = (x: Json) => [x.message_bytes, x.message_bytes_ready, x.message_bytes_unacknowledged, x.messages_unacknowledged];
+    const held = await waitFor<Json>(a, `/queues/${V}/${enc(q)}`, (x) => x.messages_unacknowledged === 2 && x.message_bytes === 250);
+    assert.deepEqual(bytesOf(held), [250, 50, 200, 2]);
+    for (const m of got.splice(0)) ch.ack(m);
+    const acked = await waitFor<Json>(a, `/queues/${V}/${enc(q)}`, (x) => x.messages_unacknowledged === 1 && x.message_bytes === 50);
+    assert.deepEqual(bytesOf(acked), [50, 0, 50, 1]);
+    await ch.close();
+    const back = await waitFor<Json>(a, `/queues/${V}/${enc(q)}`, (x) => x.messages_ready === 1 && x.message_bytes === 50);
+    assert.deepEqual(bytesOf(back), [50, 50, 0, 0], 'closing the channel requeued the last one');
+  });
+
   it('missing queue or vhost: 404 for GET, DELETE, purge and get', async () => {
     for (const [m, path] of [['GET', `/queues/${V}/${p}.none`], ['DELETE', `/queues/${V}/${p}.none`],
       ['DELETE', `/queues/${V}/${p}.none/contents`], ['GET', `/queues/${p}.novhost`], ['GET', `/queues/${p}.novhost/x`]] as const) {

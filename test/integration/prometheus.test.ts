@@ -41,6 +41,7 @@ const GAUGES = [
   'rabbitmq_connections', 'rabbitmq_channels', 'rabbitmq_consumers', 'rabbitmq_queues', 'rabbitmq_queue_messages_ready',
   'rabbitmq_queue_messages_unacked', 'rabbitmq_queue_messages', 'rabbitmq_queue_consumers', 'rabbitmq_process_resident_memory_bytes',
   'rabbitmq_disk_space_available_bytes', 'rabbitmq_resident_memory_limit_bytes', 'rabbitmq_process_open_fds',
+  'rabbitmq_queue_messages_ready_bytes', 'rabbitmq_queue_messages_unacked_bytes', 'rabbitmq_queue_messages_bytes',
 ];
 
 describe('prometheus endpoint', { skip }, () => {
@@ -149,6 +150,10 @@ describe('prometheus endpoint', { skip }, () => {
     assert.equal(v(per, `rabbitmq_queue_messages{vhost="/",queue="${q}"}`), messageCount);
     assert.equal(v(per, `rabbitmq_queue_messages_ready{vhost="/",queue="${q}"}`), messageCount);
     assert.equal(v(per, `rabbitmq_queue_messages_unacked{vhost="/",queue="${q}"}`), 0);
+    const readyBytes = v(per, `rabbitmq_queue_messages_ready_bytes{vhost="/",queue="${q}"}`);
+    assert.ok(readyBytes > 0);
+    assert.equal(v(per, `rabbitmq_queue_messages_unacked_bytes{vhost="/",queue="${q}"}`), 0);
+    assert.equal(v(per, `rabbitmq_queue_messages_bytes{vhost="/",queue="${q}"}`), readyBytes);
     assert.equal(v(per, `rabbitmq_queue_consumers{vhost="/",queue="${q}"}`), consumerCount);
     assert.equal(v(per, `rabbitmq_queue_consumers{vhost="/",queue="${q2}"}`), 1);
     assert.equal(v(per, `rabbitmq_queue_messages{vhost="/",queue="${empty}"}`), 0);
