@@ -18,12 +18,17 @@ const parallel = Number(args.get('parallel') ?? 32);
 const batchSize = Number(args.get('batch') ?? 2000);
 const seed = Number(args.get('seed') ?? Date.now() % 1_000_000_000);
 const settleS = Number(args.get('settle') ?? 60);
+/** --hold S: keep the broker running S more seconds after the report, to inspect it (smaps, API). */
+const holdS = Number(args.get('hold') ?? 0);
 /** --minutes N: stop starting batches after N minutes and report what was done (so is SIGUSR2). */
 const stopAt = args.has('minutes') ? Date.now() + Number(args.get('minutes')) * 60_000 : Infinity;
 let stopRequested = false;
 process.on('SIGUSR2', () => { stopRequested = true; });
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const statusField = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const rssOf = (pid: number) => statusField(pid, 'VmRSS');
+/** RssAnon: the process's own memory, without the file pages of node's binary and libraries it shares. */
+const anonOf = (pid: number) => statusField(pid, 'RssAnon');
 const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
 const log = (s: string) => process.stdout.write(`${new Date().toISOString()} ${s}\n`);
 
@@ -60,9 +65,9 @@ async function bystanderRoundTrip(n: number): Promise<void> {
   throw new Error('bystander message did not come back');
 }
 
-const rssStart = rssOf(pid);
+const rssStart = rssOf(pid), anonStart = anonOf(pid);
 let peak = rssStart;
-log(`fuzzing warren pid ${pid} (port ${broker.port}): ${total} cases, ${parallel} sockets, batches of ${batchSize}, seed ${seed}; RSS at start ${mb(rssStart)}`);
+log(`fuzzing warren pid ${pid} (port ${broker.port}): ${total} cases, ${parallel} sockets, batches of ${batchSize}, seed ${seed}; RSS at start ${mb(rssStart)} (anonymous ${mb(anonStart)})`);
 const kinds = new Map<string, number>();
 const findings: string[] = [];
 let done = 0, bytesSent = 0;
@@ -85,9 +90,10 @@ for (let b = 0; done < total && !stopRequested && Date.now() < stopAt; b++) {
 const secs = (Date.now() - t0) / 1000;
 await mgmt('DELETE', '/vhosts/fuzz');
 await bystanderRoundTrip(-1);
-// Settle: no load; V8 collects on its own when idle (nothing is exposed for a forced GC).
-let rssEnd = rssOf(pid);
-for (let s = 0; s < settleS; s += 5) { await new Promise((r) => setTimeout(r, 5000)); rssEnd = rssOf(pid); }
+// Settle: no load; the broker's idle reclaim (src/server/reclaim.ts) runs one GC and malloc_trim when it sees
+// the loop go quiet.
+let rssEnd = rssOf(pid), anonEnd = anonOf(pid);
+for (let s = 0; s < settleS; s += 5) { await new Promise((r) => setTimeout(r, 5000)); rssEnd = rssOf(pid); anonEnd = anonOf(pid); }
 const internal = (broker.output().match(/internal error/g) ?? []).length;
 const left = await (await fetch(`${broker.mgmtUrl}/api/connections`, { headers: { authorization: auth } })).json() as unknown[];
 log(`connections left open: ${left.length} (the bystander's is 1)`);
@@ -96,7 +102,8 @@ log(`done: ${done} cases in ${secs.toFixed(0)} s = ${Math.round(done / secs)} ca
 log(`case kinds: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
 log(`crashes: ${crashed ? 1 : 0}; bystander errors: ${byErrors.length}; internal errors logged: ${internal}; bad replies: ${findings.length}`);
 for (const f of findings) log(`  finding: ${f}`);
-log(`broker RSS: start ${mb(rssStart)}, peak ${mb(peak)}, after ${settleS} s settle ${mb(rssEnd)}`);
+log(`broker RSS: start ${mb(rssStart)}, peak ${mb(peak)}, after ${settleS} s settle ${mb(rssEnd)}; anonymous: start ${mb(anonStart)}, after the settle ${mb(anonEnd)}`);
+if (holdS) { log(`holding broker pid ${pid} for ${holdS} s`); await new Promise((r) => setTimeout(r, holdS * 1000)); }
 await byConn.close().catch(() => undefined);
 await broker.stop();
 process.exit(crashed || findings.length || internal || byErrors.length ? 1 : 0);

@@ -4,6 +4,9 @@
 import { statfsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
+/** A memory alarm waits for a reclaim at most this often; in between it is raised at once. */
+const RECLAIM_EVERY_MS = 30_000;
+
 export type AlarmKind = 'memory' | 'disk';
 
 export interface AlarmSettings {
@@ -13,6 +16,11 @@ export interface AlarmSettings {
   disk: { relative?: number; absolute?: number };
   dataDir: string;
   intervalMs?: number;
+  /**
+   * Called before the memory alarm is raised, to free what can be freed (src/server/reclaim.ts); the alarm is
+   * then decided by the next check, which sees what the reclaim released. At most once per RECLAIM_EVERY_MS.
+   */
+  reclaim?: () => void;
 }
 
 export class ResourceMonitor {
@@ -22,6 +30,7 @@ export class ResourceMonitor {
   memoryUsed = 0;
   diskFree = Infinity;
   private timer: NodeJS.Timeout | undefined;
+  private reclaimedAt = 0;
 
   constructor(private readonly s: AlarmSettings, private readonly onChange: (active: ReadonlySet<AlarmKind>) => void,
     private readonly log?: (msg: string, fields: Record<string, string | number>) => void) {
@@ -31,6 +40,8 @@ export class ResourceMonitor {
   }
 
   start(): void {
+    // Boot leaves little to reclaim, and a watermark already below the node's use must block at once.
+    this.reclaimedAt = Date.now();
     this.check();
     this.timer = setInterval(() => this.check(), this.s.intervalMs ?? 1000);
     this.timer.unref();
@@ -40,11 +51,17 @@ export class ResourceMonitor {
 
   check(): void {
     this.memoryUsed = process.memoryUsage.rss();
+    let memoryOver = this.memoryUsed > this.memoryLimit;
+    if (memoryOver && !this.active.has('memory') && this.s.reclaim && Date.now() - this.reclaimedAt > RECLAIM_EVERY_MS) {
+      this.reclaimedAt = Date.now();
+      this.s.reclaim();
+      memoryOver = false;
+    }
     try {
       const st = statfsSync(this.s.dataDir);
       this.diskFree = st.bavail * st.bsize;
     } catch { /* keep the last reading */ }
-    let changed = this.set('memory', this.memoryUsed > this.memoryLimit,
+    let changed = this.set('memory', memoryOver,
       `memory resource limit alarm: ${this.memoryUsed} bytes used, limit ${this.memoryLimit}`, this.memoryUsed, this.memoryLimit);
     changed = this.set('disk', this.diskFree < this.diskLimit,
       `free disk space alarm: ${this.diskFree} bytes free, limit ${this.diskLimit}`, this.diskFree, this.diskLimit) || changed;

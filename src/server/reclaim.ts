@@ -1,0 +1,106 @@
+// Gives memory back once a busy period is over, as RabbitMQ's Erlang VM does when idle processes hibernate and
+// its allocators release carriers. Two things keep a Node process's RSS high after a burst (a connection flood,
+// a fuzz run, a drained backlog) although nothing is live any more:
+//   - garbage V8 has not collected: once the node goes quiet nothing allocates, so no GC runs, and the
+//     ArrayBuffer backing stores (socket reads, bodies) that garbage holds stay in the C heap;
+//   - free C-heap memory: glibc returns memory on free() only from the top of an arena, so the free chunks
+//     below one live chunk stay resident. Only malloc_trim(0) releases them (src/native/malloc-trim.c), and
+//     only from the main arena, hence one arena (src/server/malloc.ts).
+// Measured with tools/fuzz.ts (150,000 cases): RSS settled at 149 MB without this against a 62 MB baseline;
+// the C heap alone held 74 MB of which malloc_trim released 67 MB.
+//
+// The check costs nothing on the hot path: a timer reads the event loop's utilisation. A period with the loop
+// busy marks the node dirty; the first quiet period after that runs one full GC and one trim. A raised memory
+// alarm reclaims at once, so that memory already freed does not keep publishers blocked.
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { LogFn } from '../log.js';
+import { malloc } from './malloc.js';
+
+/** Loop utilisation above which a period counts as busy, and below which as quiet. */
+const BUSY = 0.05;
+const QUIET = 0.025;
+/**
+ * Quiet periods after a reclaim that trim again: V8's memory reducer keeps collecting for a while after the
+ * node goes quiet, and what it frees lands in the C heap after the first trim.
+ */
+const SETTLE_TRIMS = 12;
+/**
+ * A forced GC is atomic: its pause grows with the live heap. Above this much heap the reclaim leaves collection
+ * to V8's own incremental GCs and only trims.
+ */
+const GC_HEAP_LIMIT = 256 << 20;
+/** From the GC to the trim (see reclaim()). */
+const TRIM_DELAY_MS = 1000;
+
+/** The full-GC function V8 exposes with --expose-gc, taken without that flag on the command line. */
+function exposeGc(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? gc as () => void : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class MemoryReclaimer {
+  private readonly gc = exposeGc();
+  private readonly malloc = malloc;
+  private timer: NodeJS.Timeout | undefined;
+  private last: EventLoopUtilization = performance.eventLoopUtilization();
+  private dirty = false;
+  private settleTrims = 0;
+
+  constructor(private readonly intervalMs: number, private readonly log?: LogFn) {}
+
+  start(): void {
+    if (!this.malloc) this.log?.('info', 'memory reclaim: native malloc-trim module not built; freed C-heap memory stays with the process', { domain: 'warren.memory', event: 'reclaim_unavailable' });
+    this.last = performance.eventLoopUtilization();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void { clearInterval(this.timer); }
+
+  private tick(): void {
+    const now = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(now, this.last).utilization;
+    this.last = now;
+    if (busy > BUSY) {
+      this.dirty = true;
+      this.settleTrims = 0;
+    } else if (busy < QUIET) {
+      if (this.dirty) this.reclaim('idle');
+      else if (this.settleTrims > 0) { this.settleTrims--; this.malloc?.trim(); }
+    }
+  }
+
+  /**
+   * One full GC now; the C heap's free pages go back to the kernel a second later, because V8 frees the
+   * backing stores of collected ArrayBuffers after the GC, not during it (a trim right after the GC released
+   * 0.5 MiB where the same trim a second later released 14 MiB).
+   */
+  reclaim(why: string): void {
+    this.dirty = false;
+    this.settleTrims = SETTLE_TRIMS;
+    const before = process.memoryUsage.rss();
+    const t0 = performance.now();
+    if (process.memoryUsage().heapUsed < GC_HEAP_LIMIT) this.gc?.();
+    const gcMs = performance.now() - t0;
+    const trimLater = setTimeout(() => {
+      const t1 = performance.now();
+      this.malloc?.trim();
+      const trimMs = performance.now() - t1;
+      // The reclaim itself used the loop; it must not count as a busy period.
+      this.last = performance.eventLoopUtilization();
+      const after = process.memoryUsage.rss();
+      this.log?.('debug', `memory reclaim (${why}): RSS ${mib(before)} -> ${mib(after)}, GC ${gcMs.toFixed(0)} ms, trim ${trimMs.toFixed(0)} ms`,
+        { domain: 'warren.memory', event: 'reclaim', reason: why, rss_before: before, rss_after: after });
+    }, TRIM_DELAY_MS);
+    trimLater.unref();
+  }
+}
+
+const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
