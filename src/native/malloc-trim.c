@@ -34,6 +34,32 @@ extern napi_status napi_get_cb_info(napi_env env, napi_callback_info info, size_
                                     napi_value *this_arg, void **data);
 extern napi_status napi_get_value_int64(napi_env env, napi_value value, long long *result);
 
+/*
+ * V8's v8::Isolate::GetCurrent() and v8::Isolate::LowMemoryNotification(), by their C++ symbol names so that no
+ * V8 header is needed (the Itanium ABI passes `this` as the first argument). Both are public V8 API, exported
+ * by every Node binary; weak, so that the module still loads (and lowMemory() returns false) where they are not.
+ */
+extern void *_ZN2v87Isolate10GetCurrentEv(void) __attribute__((weak));
+extern void _ZN2v87Isolate21LowMemoryNotificationEv(void *isolate) __attribute__((weak));
+
+/*
+ * lowMemory(): the GC V8 runs when told memory is low: full collections until nothing more is freed, with the
+ * young generation shrunk back and free pages released. A plain full GC (global.gc()) leaves the young
+ * generation at the size a burst grew it to: 32 MB after a connection flood, resident until V8's memory
+ * reducer gets round to it. True when it ran.
+ */
+static napi_value low_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  bool ran = false;
+  if (_ZN2v87Isolate10GetCurrentEv && _ZN2v87Isolate21LowMemoryNotificationEv) {
+    void *isolate = _ZN2v87Isolate10GetCurrentEv();
+    if (isolate) { _ZN2v87Isolate21LowMemoryNotificationEv(isolate); ran = true; }
+  }
+  napi_value result;
+  napi_get_boolean(env, ran, &result);
+  return result;
+}
+
 /* trim(): true when memory was given back to the kernel. */
 static napi_value trim(napi_env env, napi_callback_info info) {
   (void)info;
@@ -73,6 +99,8 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   napi_value fn;
   if (napi_create_function(env, "trim", NAPI_AUTO_LENGTH, trim, NULL, &fn) != 0) return NULL;
   napi_set_named_property(env, exports, "trim", fn);
+  if (napi_create_function(env, "lowMemory", NAPI_AUTO_LENGTH, low_memory, NULL, &fn) != 0) return NULL;
+  napi_set_named_property(env, exports, "lowMemory", fn);
   if (napi_create_function(env, "setArenaMax", NAPI_AUTO_LENGTH, set_arena_max, NULL, &fn) != 0) return NULL;
   napi_set_named_property(env, exports, "setArenaMax", fn);
   return exports;

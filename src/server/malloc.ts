@@ -1,4 +1,4 @@
-// The C heap's controls from the optional native module (src/native/malloc-trim.c, built by
+// Memory controls glibc and V8 do not give JavaScript, from the optional native module (src/native/malloc-trim.c, built by
 // tools/build-native.mjs), or undefined where it was not built. warren-server imports this module first, so
 // that malloc is limited to one arena before V8's threads allocate: see docs/memory.md.
 // WARREN_MALLOC_ARENA_MAX=N sets another limit; 0 keeps glibc's default (8 per core).
@@ -9,12 +9,14 @@ export interface MallocControl {
   trim(): boolean;
   /** mallopt(M_ARENA_MAX, n). */
   setArenaMax(n: number): boolean;
+  /** V8's LowMemoryNotification: full GCs that also shrink the young generation. False where unavailable. */
+  lowMemory(): boolean;
 }
 
 function load(): MallocControl | undefined {
   try {
     const mod = createRequire(import.meta.url)('../native/malloc-trim.node') as Partial<MallocControl>;
-    return typeof mod.trim === 'function' && typeof mod.setArenaMax === 'function' ? mod as MallocControl : undefined;
+    return typeof mod.trim === 'function' && typeof mod.setArenaMax === 'function' && typeof mod.lowMemory === 'function' ? mod as MallocControl : undefined;
   } catch {
     return undefined;
   }

@@ -2,7 +2,8 @@
 // its allocators release carriers. Two things keep a Node process's RSS high after a burst (a connection flood,
 // a fuzz run, a drained backlog) although nothing is live any more:
 //   - garbage V8 has not collected: once the node goes quiet nothing allocates, so no GC runs, and the
-//     ArrayBuffer backing stores (socket reads, bodies) that garbage holds stay in the C heap;
+//     ArrayBuffer backing stores (socket reads, bodies) that garbage holds stay in the C heap; and V8's
+//     young generation, grown by the burst, stays at its grown size;
 //   - free C-heap memory: glibc returns memory on free() only from the top of an arena, so the free chunks
 //     below one live chunk stay resident. Only malloc_trim(0) releases them (src/native/malloc-trim.c), and
 //     only from the main arena, hence one arena (src/server/malloc.ts).
@@ -22,8 +23,8 @@ import { malloc } from './malloc.js';
 const BUSY = 0.05;
 const QUIET = 0.025;
 /**
- * Quiet periods after a reclaim that trim again: V8's memory reducer keeps collecting for a while after the
- * node goes quiet, and what it frees lands in the C heap after the first trim.
+ * Periods after a reclaim, short of busy, that trim again: V8's memory reducer keeps collecting for a while
+ * after the node goes quiet, and what it frees lands in the C heap after the first trim.
  */
 const SETTLE_TRIMS = 12;
 /**
@@ -71,14 +72,16 @@ export class MemoryReclaimer {
     if (busy > BUSY) {
       this.dirty = true;
       this.settleTrims = 0;
-    } else if (busy < QUIET) {
-      if (this.dirty) this.reclaim('idle');
-      else if (this.settleTrims > 0) { this.settleTrims--; this.malloc?.trim(); }
+    } else if (this.dirty) {
+      if (busy < QUIET) this.reclaim('idle');
+    } else if (this.settleTrims > 0) {
+      this.settleTrims--;
+      this.malloc?.trim();
     }
   }
 
   /**
-   * One full GC now; the C heap's free pages go back to the kernel a second later, because V8 frees the
+   * One GC now (V8's low-memory GC, or a plain full one); the C heap's free pages go back to the kernel a second later, because V8 frees the
    * backing stores of collected ArrayBuffers after the GC, not during it (a trim right after the GC released
    * 0.5 MiB where the same trim a second later released 14 MiB).
    */
@@ -87,7 +90,10 @@ export class MemoryReclaimer {
     this.settleTrims = SETTLE_TRIMS;
     const before = process.memoryUsage.rss();
     const t0 = performance.now();
-    if (process.memoryUsage().heapUsed < GC_HEAP_LIMIT) this.gc?.();
+    // V8's low-memory GC where the native module has it: unlike a plain full GC it also shrinks the young
+    // generation, which a flood grows to 32 MB and which otherwise stays resident until V8's memory reducer
+    // runs (it had not, 20 s after a flood, on a loaded machine).
+    if (process.memoryUsage().heapUsed < GC_HEAP_LIMIT && !this.malloc?.lowMemory()) this.gc?.();
     const gcMs = performance.now() - t0;
     const trimLater = setTimeout(() => {
       const t1 = performance.now();

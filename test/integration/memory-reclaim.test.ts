@@ -15,6 +15,18 @@ const built = existsSync(nativeModule);
 const MiB = 1048576;
 const anonOf = (pid: number) => Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
+/** Resident anonymous memory by kind, for the failure message: the C heap's main arena, and the rest. */
+function anonByKind(pid: number): string {
+  let heap = 0, other = 0, cur = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) { cur = m[1]!; continue; }
+    const a = /^Anonymous:\s+(\d+) kB/.exec(line);
+    if (a) { if (cur === '[heap]') heap += Number(a[1]); else other += Number(a[1]); }
+  }
+  return `C heap (main arena) ${(heap / 1024).toFixed(1)} MiB, other anonymous ${(other / 1024).toFixed(1)} MiB`;
+}
+
 /** `count` connections, `parallel` at a time: protocol header, 3,000 bytes of junk, gone after 50 ms. */
 async function flood(port: number, count: number, parallel: number): Promise<void> {
   let started = 0;
@@ -44,6 +56,7 @@ describe('memory reclaim after a burst', { skip: !built && !process.env.CI && 'n
     const pid = broker.proc!.pid!;
     await sleep(1500);
     const start = anonOf(pid);
+    const startKinds = anonByKind(pid);
     await flood(broker.port, 20_000, 32);
     const peak = anonOf(pid);
     assert.ok(peak > start + 20 * MiB, `the flood grew the node (start ${(start / MiB).toFixed(1)} MiB, after ${(peak / MiB).toFixed(1)} MiB)`);
@@ -52,7 +65,8 @@ describe('memory reclaim after a burst', { skip: !built && !process.env.CI && 'n
       const now = anonOf(pid);
       return now <= start + 10 * MiB ? now : 0;
     }, 20_000).catch(() => anonOf(pid));
+    const reclaims = broker.output().split('\n').filter((l) => l.includes('memory reclaim')).join('\n');
     assert.ok(settled <= start + 10 * MiB,
-      `anonymous RSS: start ${(start / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB, after the reclaim ${(settled / MiB).toFixed(1)} MiB`);
+      `anonymous RSS: start ${(start / MiB).toFixed(1)} MiB (${startKinds}), peak ${(peak / MiB).toFixed(1)} MiB, after the reclaim ${(settled / MiB).toFixed(1)} MiB (${anonByKind(pid)})\n${reclaims}`);
   });
 });
