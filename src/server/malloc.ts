@@ -1,6 +1,7 @@
-// Memory controls glibc and V8 do not give JavaScript, from the optional native module (src/native/malloc-trim.c, built by
-// tools/build-native.mjs), or undefined where it was not built. warren-server imports this module first, so
-// that malloc is limited to one arena before V8's threads allocate: see docs/memory.md.
+// Memory controls glibc and V8 do not give JavaScript, from the optional native module
+// (src/native/malloc-trim.c, built by tools/build-native.mjs), or undefined where it was not built.
+// warren-server imports this module first, so that malloc is limited to one arena before V8's threads
+// allocate: see docs/memory.md.
 // WARREN_MALLOC_ARENA_MAX=N sets another limit; 0 keeps glibc's default (8 per core).
 import { createRequire } from 'node:module';
 

@@ -7,12 +7,12 @@
 //   - free C-heap memory: glibc returns memory on free() only from the top of an arena, so the free chunks
 //     below one live chunk stay resident. Only malloc_trim(0) releases them (src/native/malloc-trim.c), and
 //     only from the main arena, hence one arena (src/server/malloc.ts).
-// Measured with tools/fuzz.ts (150,000 cases): RSS settled at 149 MB without this against a 62 MB baseline;
-// the C heap alone held 74 MB of which malloc_trim released 67 MB.
+// Measured with tools/fuzz.ts (1,000,000 cases): RSS settled at 233 MB without this against 62 MB at start, and
+// at 68 MB with it (docs/memory.md).
 //
 // The check costs nothing on the hot path: a timer reads the event loop's utilisation. A period with the loop
-// busy marks the node dirty; the first quiet period after that runs one full GC and one trim. A raised memory
-// alarm reclaims at once, so that memory already freed does not keep publishers blocked.
+// busy marks the node dirty; the first quiet period after that runs one GC and one trim. A memory alarm about
+// to be raised reclaims first, so that memory already freed does not keep publishers blocked.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -81,9 +81,9 @@ export class MemoryReclaimer {
   }
 
   /**
-   * One GC now (V8's low-memory GC, or a plain full one); the C heap's free pages go back to the kernel a second later, because V8 frees the
-   * backing stores of collected ArrayBuffers after the GC, not during it (a trim right after the GC released
-   * 0.5 MiB where the same trim a second later released 14 MiB).
+   * One GC now (V8's low-memory GC, or a plain full one); the C heap's free pages go back to the kernel a
+   * second later, because V8 frees the backing stores of collected ArrayBuffers after the GC, not during it (a
+   * trim right after the GC released 0.5 MiB where the same trim a second later released 14 MiB).
    */
   reclaim(why: string): void {
     this.dirty = false;
