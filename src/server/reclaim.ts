@@ -11,7 +11,7 @@
 // at 68 MB with it (docs/memory.md).
 //
 // The check costs nothing on the hot path: a timer reads the event loop's utilisation. A period with the loop
-// busy marks the node dirty; the first quiet period after that runs one GC and one trim. A memory alarm about
+// busy marks the node dirty; two quiet periods in a row after that run one GC and one trim. A memory alarm about
 // to be raised reclaims first, so that memory already freed does not keep publishers blocked.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -27,10 +27,15 @@ const QUIET = 0.025;
  * after the node goes quiet, and what it frees lands in the C heap after the first trim.
  */
 const SETTLE_TRIMS = 12;
+/** Quiet periods in a row before a reclaim: a lull inside a burst is not the end of it. */
+const QUIET_PERIODS = 2;
 /**
- * A forced GC is atomic: its pause grows with the live heap. Above this much heap the reclaim leaves collection
- * to V8's own incremental GCs and only trims.
+ * A forced GC is atomic: its pause grows with the live heap. V8's low-memory GC collects several times over:
+ * 10-20 ms after a connection flood, but 105 ms on a node holding 10,000 queues. Above the first limit the
+ * reclaim runs one plain full GC instead; above the second it leaves collection to V8's incremental GCs and
+ * only trims.
  */
+const LOW_MEMORY_GC_HEAP_LIMIT = 64 << 20;
 const GC_HEAP_LIMIT = 256 << 20;
 /** From the GC to the trim (see reclaim()). */
 const TRIM_DELAY_MS = 1000;
@@ -52,6 +57,7 @@ export class MemoryReclaimer {
   private timer: NodeJS.Timeout | undefined;
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private dirty = false;
+  private quietPeriods = 0;
   private settleTrims = 0;
 
   constructor(private readonly intervalMs: number, private readonly log?: LogFn) {}
@@ -71,9 +77,11 @@ export class MemoryReclaimer {
     this.last = now;
     if (busy > BUSY) {
       this.dirty = true;
+      this.quietPeriods = 0;
       this.settleTrims = 0;
     } else if (this.dirty) {
-      if (busy < QUIET) this.reclaim('idle');
+      this.quietPeriods = busy < QUIET ? this.quietPeriods + 1 : 0;
+      if (this.quietPeriods >= QUIET_PERIODS) this.reclaim('idle');
     } else if (this.settleTrims > 0) {
       this.settleTrims--;
       this.malloc?.trim();
@@ -87,13 +95,17 @@ export class MemoryReclaimer {
    */
   reclaim(why: string): void {
     this.dirty = false;
+    this.quietPeriods = 0;
     this.settleTrims = SETTLE_TRIMS;
     const before = process.memoryUsage.rss();
     const t0 = performance.now();
-    // V8's low-memory GC where the native module has it: unlike a plain full GC it also shrinks the young
-    // generation, which a flood grows to 32 MB and which otherwise stays resident until V8's memory reducer
-    // runs (it had not, 20 s after a flood, on a loaded machine).
-    if (process.memoryUsage().heapUsed < GC_HEAP_LIMIT && !this.malloc?.lowMemory()) this.gc?.();
+    // V8's low-memory GC on a small heap: unlike a plain full GC it also shrinks the young generation, which a
+    // flood grows to 32 MB and which otherwise stays resident until V8's memory reducer runs (it had not, 20 s
+    // after a flood, on a loaded machine).
+    const heap = process.memoryUsage().heapUsed;
+    let kind = 'no GC';
+    if (heap < LOW_MEMORY_GC_HEAP_LIMIT && this.malloc?.lowMemory()) kind = 'low-memory GC';
+    else if (heap < GC_HEAP_LIMIT && this.gc) { this.gc(); kind = 'full GC'; }
     const gcMs = performance.now() - t0;
     const trimLater = setTimeout(() => {
       const t1 = performance.now();
@@ -102,7 +114,7 @@ export class MemoryReclaimer {
       // The reclaim itself used the loop; it must not count as a busy period.
       this.last = performance.eventLoopUtilization();
       const after = process.memoryUsage.rss();
-      this.log?.('debug', `memory reclaim (${why}): RSS ${mib(before)} -> ${mib(after)}, GC ${gcMs.toFixed(0)} ms, trim ${trimMs.toFixed(0)} ms`,
+      this.log?.('debug', `memory reclaim (${why}): RSS ${mib(before)} -> ${mib(after)}, heap ${mib(heap)}, ${kind} ${gcMs.toFixed(0)} ms, trim ${trimMs.toFixed(0)} ms`,
         { domain: 'warren.memory', event: 'reclaim', reason: why, rss_before: before, rss_after: after });
     }, TRIM_DELAY_MS);
     trimLater.unref();
