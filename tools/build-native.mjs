@@ -1,4 +1,4 @@
-// Builds the optional native module (src/native/malloc-trim.c → dist/src/native/malloc-trim.node) with the
+// Builds the optional native module (src/native/memory.c → dist/src/native/memory.node) with the
 // system's C compiler, without node-gyp or Node's headers. Run by `npm run build`, `npm start` and `npm test`.
 // Without a compiler Warren still works: it only cannot hand freed C-heap memory back to the kernel when idle
 // (src/server/reclaim.ts logs this once). `CC` picks the compiler; WARREN_NO_NATIVE=1 skips the build.
@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const src = join(root, 'src/native/malloc-trim.c');
-const out = join(root, 'dist/src/native/malloc-trim.node');
+const src = join(root, 'src/native/memory.c');
+const out = join(root, 'dist/src/native/memory.node');
 
 if (process.env.WARREN_NO_NATIVE === '1') process.exit(0);
 if (process.platform !== 'linux') process.exit(0);

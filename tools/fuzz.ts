@@ -1,5 +1,5 @@
 // The long hostile-input run: `node dist/tools/fuzz.js --cases 1000000 [--parallel 32] [--batch 2000] [--seed N]
-// [--minutes M] [--settle S] [--heap-mb N]`.
+// [--minutes M] [--settle S] [--hold S] [--heap-mb N]`.
 // Starts a Warren process, throws fuzz cases (test/support/fuzz.ts) at it over parallel sockets in a vhost
 // of its own, and after each batch checks that the process is alive, that a bystander connection in another
 // vhost still round-trips a message, and reads the broker's VmRSS; the fuzz vhost is deleted and re-created

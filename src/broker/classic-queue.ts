@@ -242,16 +242,16 @@ export class ClassicQueue implements Queue {
     return e;
   }
 
-  /** Entries leave the unacknowledged set (acked, requeued or rejected). */
+  /** Entries leave the unacknowledged set (requeued or rejected; settle() does it in its own loop). */
   private unacked(entries: Entry[]): void {
     this.unackedCount -= entries.length;
     for (const e of entries) this.unackedBytes -= e.msg.body.length;
   }
 
   settle(entries: Entry[]): void {
-    this.unacked(entries);
+    this.unackedCount -= entries.length;
     this.stats.ack += entries.length;
-    for (const e of entries) this.gone(e);
+    for (const e of entries) { this.unackedBytes -= e.msg.body.length; this.gone(e); }
   }
 
   /** Whether the store's record of this message counts this queue (persistent, in a durable queue). */

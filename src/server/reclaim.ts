@@ -5,8 +5,8 @@
 //     ArrayBuffer backing stores (socket reads, bodies) that garbage holds stay in the C heap; and V8's
 //     young generation, grown by the burst, stays at its grown size;
 //   - free C-heap memory: glibc returns memory on free() only from the top of an arena, so the free chunks
-//     below one live chunk stay resident. Only malloc_trim(0) releases them (src/native/malloc-trim.c), and
-//     only from the main arena, hence one arena (src/server/malloc.ts).
+//     below one live chunk stay resident. Only malloc_trim(0) releases them (src/native/memory.c), and
+//     only from the main arena, hence one arena (src/server/native-memory.ts).
 // Measured with tools/fuzz.ts (1,000,000 cases): RSS settled at 233 MB without this against 62 MB at start, and
 // at 68 MB with it (docs/memory.md).
 //
@@ -17,7 +17,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { LogFn } from '../log.js';
-import { malloc } from './malloc.js';
+import { nativeMemory } from './native-memory.js';
 
 /** Loop utilisation above which a period counts as busy, and below which as quiet. */
 const BUSY = 0.05;
@@ -53,7 +53,7 @@ function exposeGc(): (() => void) | undefined {
 
 export class MemoryReclaimer {
   private readonly gc = exposeGc();
-  private readonly malloc = malloc;
+  private readonly native = nativeMemory;
   private timer: NodeJS.Timeout | undefined;
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private dirty = false;
@@ -63,7 +63,7 @@ export class MemoryReclaimer {
   constructor(private readonly intervalMs: number, private readonly log?: LogFn) {}
 
   start(): void {
-    if (!this.malloc) this.log?.('info', 'memory reclaim: native malloc-trim module not built; freed C-heap memory stays with the process', { domain: 'warren.memory', event: 'reclaim_unavailable' });
+    if (!this.native) this.log?.('info', 'memory reclaim: native memory module not built; freed C-heap memory stays with the process', { domain: 'warren.memory', event: 'reclaim_unavailable' });
     this.last = performance.eventLoopUtilization();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
@@ -84,7 +84,7 @@ export class MemoryReclaimer {
       if (this.quietPeriods >= QUIET_PERIODS) this.reclaim('idle');
     } else if (this.settleTrims > 0) {
       this.settleTrims--;
-      this.malloc?.trim();
+      this.native?.trim();
     }
   }
 
@@ -104,12 +104,12 @@ export class MemoryReclaimer {
     // after a flood, on a loaded machine).
     const heap = process.memoryUsage().heapUsed;
     let kind = 'no GC';
-    if (heap < LOW_MEMORY_GC_HEAP_LIMIT && this.malloc?.lowMemory()) kind = 'low-memory GC';
+    if (heap < LOW_MEMORY_GC_HEAP_LIMIT && this.native?.lowMemory()) kind = 'low-memory GC';
     else if (heap < GC_HEAP_LIMIT && this.gc) { this.gc(); kind = 'full GC'; }
     const gcMs = performance.now() - t0;
     const trimLater = setTimeout(() => {
       const t1 = performance.now();
-      this.malloc?.trim();
+      this.native?.trim();
       const trimMs = performance.now() - t1;
       // The reclaim itself used the loop; it must not count as a busy period.
       this.last = performance.eventLoopUtilization();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startWarren, serverScript, type TestBroker } from '../support/broker.js';
 import { eventually, sleep } from '../support/amqp.js';
 
-const nativeModule = join(serverScript, '..', '..', 'native', 'malloc-trim.node');
+const nativeModule = join(serverScript, '..', '..', 'native', 'memory.node');
 const built = existsSync(nativeModule);
 const MiB = 1048576;
 const anonOf = (pid: number) => Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -47,9 +47,9 @@ describe('memory reclaim after a burst', { skip: !built && !process.env.CI && 'n
   });
   after(async () => { await broker?.stop(); });
 
-  it('the native malloc-trim module is built (CI installs a C compiler)', () => {
-    assert.ok(built, `${nativeModule} missing: tools/build-native.mjs could not compile src/native/malloc-trim.c`);
-    assert.doesNotMatch(broker.output(), /malloc-trim module not built/);
+  it('the native memory module is built (CI installs a C compiler)', () => {
+    assert.ok(built, `${nativeModule} missing: tools/build-native.mjs could not compile src/native/memory.c`);
+    assert.doesNotMatch(broker.output(), /native memory module not built/);
   });
 
   it('after 20,000 short connections the node returns to its starting anonymous RSS', async () => {

@@ -1,12 +1,14 @@
 /*
- * malloc_trim(0) for Node: returns the free pages glibc's malloc keeps in its arenas to the kernel.
+ * What Warren needs for giving memory back that neither Node nor V8 offers JavaScript (docs/memory.md):
+ * glibc's malloc_trim(0) and M_ARENA_MAX, and V8's low-memory GC.
  *
- * Why: a burst of connections (or a drained backlog) leaves the C heap full of free chunks: socket read
+ * malloc_trim(0) returns the free pages glibc's malloc keeps in its arenas to the kernel. Why: a burst of connections (or a drained backlog) leaves the C heap full of free chunks: socket read
  * buffers, ArrayBuffer backing stores. glibc gives memory back on free() only from the top of an arena, so
- * one live chunk above them keeps them resident for good. After 1,000,000 fuzz cases RSS stayed 90 MB above
- * the baseline, all of it free malloc memory; malloc_trim(0) releases it. Nothing in Node or V8 calls it.
+ * one live chunk above them keeps them resident for good. After a fuzz run the main arena held 74 MB, 95 % of
+ * it free, and malloc_trim(0) released 67 MB of it. Nothing in Node or V8 calls it.
  *
- * It also limits malloc to one arena (setArenaMax below), so that malloc_trim reaches all free memory.
+ * setArenaMax limits malloc to one arena, so that malloc_trim reaches all free memory; lowMemory runs V8's
+ * low-memory GC.
  *
  * Built without node-gyp or Node's headers (tools/build-native.mjs runs the C compiler directly): the few
  * Node-API declarations it needs are below, and Node-API's ABI is stable across Node versions.
